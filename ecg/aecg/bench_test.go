@@ -1,0 +1,24 @@
+package aecg_test
+
+import (
+	"os"
+	"testing"
+
+	"yigong/conformance/corpus"
+	"yigong/ecg/aecg"
+)
+
+// BenchmarkDecode decodes the 10 s, 12-lead, 500 Hz corpus record.
+func BenchmarkDecode(b *testing.B) {
+	data, err := os.ReadFile(corpus.Path(b, "ecg", "ecgtoolkit", "Example.xml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := aecg.Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,3 @@
+package r4
+
+//go:generate go run ./gen -out .

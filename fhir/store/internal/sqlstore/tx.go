@@ -1,0 +1,405 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"yigong/fhir"
+	"yigong/fhir/store"
+)
+
+// Tx implements store.Tx.
+type Tx struct {
+	e       *Engine
+	c       TxConn
+	changes []store.Change
+	done    bool
+}
+
+var _ store.Tx = (*Tx)(nil)
+
+func (t *Tx) closed(op string) error {
+	if t.done {
+		return t.e.wrap(op, kerr(fhir.KindInternal, store.ErrClosed, ""))
+	}
+	return nil
+}
+
+// Commit writes the outbox entries of the transaction and commits it.
+//
+// The outbox sequence is taken from the single change_counter row, whose row
+// lock (UPDATE ... RETURNING) is held until the commit completes: a second
+// transaction reaching this point waits until the first has committed and
+// then continues the sequence. Sequence order is therefore commit order, and
+// because the counter is transactional a rolled-back transaction leaves no
+// gap.
+func (t *Tx) Commit(ctx context.Context) error {
+	const op = "store: commit"
+	if err := t.closed(op); err != nil {
+		return err
+	}
+	t.done = true
+	if n := int64(len(t.changes)); n > 0 {
+		var last int64
+		if err := t.c.QueryRow(ctx, `UPDATE change_counter SET last = last + $1 WHERE one = 1 RETURNING last`, n).Scan(&last); err != nil {
+			t.c.Rollback(ctx)
+			return t.e.wrap(op, err)
+		}
+		committed := t.e.now().UnixMicro()
+		seq := last - n
+		const chunk = 200
+		for start := 0; start < len(t.changes); start += chunk {
+			part := t.changes[start:min(start+chunk, len(t.changes))]
+			var b strings.Builder
+			b.WriteString(`INSERT INTO changes (seq, institution, type, id, version, op, committed_at) VALUES `)
+			args := make([]any, 0, 7*len(part))
+			for i, c := range part {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				k := len(args)
+				fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7)
+				seq++
+				args = append(args, seq, c.Institution, c.Type, c.ID, c.Version, string(c.Op), committed)
+			}
+			if _, err := t.c.Exec(ctx, b.String(), args...); err != nil {
+				t.c.Rollback(ctx)
+				return t.e.wrap(op, err)
+			}
+		}
+	}
+	if err := t.c.Commit(ctx); err != nil {
+		return t.e.wrap(op, err)
+	}
+	return nil
+}
+
+// Rollback abandons the transaction; after Commit or Rollback it is a no-op.
+func (t *Tx) Rollback(ctx context.Context) error {
+	if t.done {
+		return nil
+	}
+	t.done = true
+	if err := t.c.Rollback(ctx); err != nil {
+		return t.e.wrap("store: rollback", err)
+	}
+	return nil
+}
+
+// Read implements store.Reader inside the transaction.
+func (t *Tx) Read(ctx context.Context, ref store.Ref) (*store.Resource, error) {
+	if err := t.closed(opName("read", ref)); err != nil {
+		return nil, err
+	}
+	return t.e.read(ctx, t.c, ref)
+}
+
+// VRead implements store.Reader inside the transaction.
+func (t *Tx) VRead(ctx context.Context, ref store.Ref, version int64) (*store.Resource, error) {
+	if err := t.closed(opName("vread", ref)); err != nil {
+		return nil, err
+	}
+	return t.e.vread(ctx, t.c, ref, version)
+}
+
+func (t *Tx) checkInput(op string, in store.Input, needID bool) error {
+	if err := t.closed(op); err != nil {
+		return err
+	}
+	switch {
+	case in.Institution == "":
+		return t.e.wrap(op, kerr(fhir.KindInvalid, nil, "no institution"))
+	case in.Type == "":
+		return t.e.wrap(op, kerr(fhir.KindInvalid, nil, "no resource type"))
+	case needID && !validID(in.ID):
+		return t.e.wrap(op, kerr(fhir.KindInvalid, nil, "invalid id %q", in.ID))
+	case len(in.JSON) == 0:
+		return t.e.wrap(op, kerr(fhir.KindInvalid, nil, "no content"))
+	}
+	return nil
+}
+
+// Create implements store.Writer.
+func (t *Tx) Create(ctx context.Context, in store.Input) (*store.Resource, error) {
+	op := opName("create", store.Ref{Type: in.Type})
+	if err := t.checkInput(op, in, false); err != nil {
+		return nil, err
+	}
+	now := t.e.now()
+	in.ID = newID(now)
+	return t.insertNew(ctx, op, in, now)
+}
+
+func (t *Tx) insertNew(ctx context.Context, op string, in store.Input, now time.Time) (*store.Resource, error) {
+	r, err := t.newVersion(op, in, 1, now, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.writeVersion(ctx, op, r, store.OpCreate, nil); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// newVersion builds the stored form of a version.
+func (t *Tx) newVersion(op string, in store.Input, version int64, lu time.Time, deleted bool) (*store.Resource, error) {
+	r := &store.Resource{Institution: in.Institution, Type: in.Type, ID: in.ID, Version: version,
+		LastUpdated: lu.In(t.e.loc), Deleted: deleted}
+	if !deleted {
+		body, err := stamp(in.JSON, in.Type, in.ID, version, r.LastUpdated)
+		if err != nil {
+			return nil, t.e.wrap(op, &fhir.Error{Kind: fhir.KindInvalid, Msg: "invalid resource", Err: err})
+		}
+		r.JSON = body
+	}
+	return r, nil
+}
+
+// writeVersion writes r: the resources row (inserted when prev is nil, a
+// conflict if it exists; else updated), the resource_versions row, the index
+// rows, and the change for the outbox.
+func (t *Tx) writeVersion(ctx context.Context, op string, r *store.Resource, what store.Op, prev *current) error {
+	entries, mask, err := t.indexEntries(ctx, r)
+	if err != nil {
+		return t.e.wrap(op, err)
+	}
+	lu := r.LastUpdated.UnixMicro()
+	if prev == nil {
+		n, err := t.c.Exec(ctx, `INSERT INTO resources (institution, type, id, version, last_updated, deleted, idx_mask)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, r.Institution, r.Type, r.ID, r.Version, lu, r.Deleted, mask)
+		if err != nil {
+			return t.e.wrap(op, err)
+		}
+		if n == 0 {
+			return t.e.wrap(op, kerr(fhir.KindConflict, store.ErrConflict, "%s/%s exists", r.Type, r.ID))
+		}
+	} else if _, err := t.c.Exec(ctx, `UPDATE resources SET version = $4, last_updated = $5, deleted = $6, idx_mask = $7
+WHERE institution = $1 AND type = $2 AND id = $3`, r.Institution, r.Type, r.ID, r.Version, lu, r.Deleted, mask); err != nil {
+		return t.e.wrap(op, err)
+	}
+	var body any
+	if !r.Deleted {
+		body = r.JSON
+	}
+	if _, err := t.c.Exec(ctx, `INSERT INTO resource_versions (institution, type, id, version, last_updated, deleted, vseq, body)
+VALUES ($1, $2, $3, $4, $5, $6, `+t.e.d.NextVSeq+`, $7)`,
+		r.Institution, r.Type, r.ID, r.Version, lu, r.Deleted, body); err != nil {
+		return t.e.wrap(op, err)
+	}
+	var prevMask int64
+	if prev != nil {
+		prevMask = prev.mask
+	}
+	if err := t.writeIndex(ctx, r, prevMask, entries); err != nil {
+		return t.e.wrap(op, err)
+	}
+	t.changes = append(t.changes, store.Change{Institution: r.Institution, Type: r.Type, ID: r.ID,
+		Version: r.Version, Op: what})
+	return nil
+}
+
+// current is the resources row of a resource.
+type current struct {
+	version int64
+	lu      int64
+	deleted bool
+	mask    int64
+}
+
+// lockCurrent reads (and on PostgreSQL locks) the resources row.
+func (t *Tx) lockCurrent(ctx context.Context, ref store.Ref) (*current, error) {
+	var c current
+	err := t.c.QueryRow(ctx, `SELECT version, last_updated, deleted, idx_mask FROM resources
+WHERE institution = $1 AND type = $2 AND id = $3`+t.e.d.ForUpdate, ref.Institution, ref.Type, ref.ID).
+		Scan(&c.version, &c.lu, &c.deleted, &c.mask)
+	if err != nil {
+		if t.e.d.IsNoRows(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &c, nil
+}
+
+// owner finds the institution that owns type/id when the caller did not say.
+func (t *Tx) owner(ctx context.Context, ref store.Ref, except string) (string, error) {
+	rows, err := t.c.Query(ctx, `SELECT institution FROM resources WHERE type = $1 AND id = $2 AND institution <> $3 LIMIT 2`,
+		ref.Type, ref.ID, except)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var found []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return "", err
+		}
+		found = append(found, s)
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return found[0], nil
+	}
+	return "", kerr(fhir.KindConflict, store.ErrConflict, "id exists in institutions %q and %q", found[0], found[1])
+}
+
+// nextTime returns the lastUpdated of a new version: now, but always after
+// the previous version's.
+func (t *Tx) nextTime(prevMicros int64) time.Time {
+	now := t.e.now()
+	if now.UnixMicro() <= prevMicros {
+		now = time.UnixMicro(prevMicros + 1)
+	}
+	return now
+}
+
+// Update implements store.Writer.
+func (t *Tx) Update(ctx context.Context, in store.Input) (*store.Resource, bool, error) {
+	op := opName("update", store.Ref{Type: in.Type, ID: in.ID})
+	if err := t.checkInput(op, in, true); err != nil {
+		return nil, false, err
+	}
+	ref := store.Ref{Institution: in.Institution, Type: in.Type, ID: in.ID}
+	for attempt := 0; ; attempt++ {
+		cur, err := t.lockCurrent(ctx, ref)
+		if err != nil {
+			return nil, false, t.e.wrap(op, err)
+		}
+		if cur == nil {
+			if in.IfMatch > 0 {
+				return nil, false, t.e.wrap(op, kerr(fhir.KindPrecondition, store.ErrPrecondition,
+					"If-Match %d but the resource does not exist", in.IfMatch))
+			}
+			other, err := t.owner(ctx, ref, in.Institution)
+			if err != nil {
+				return nil, false, t.e.wrap(op, err)
+			}
+			if other != "" {
+				return nil, false, t.e.wrap(op, kerr(fhir.KindConflict, store.ErrConflict,
+					"the id belongs to institution %q", other))
+			}
+			r, err := t.insertNew(ctx, op, in, t.e.now())
+			if fhir.KindOf(err) == fhir.KindConflict && attempt == 0 {
+				continue // created concurrently: now update it
+			}
+			return r, err == nil, err
+		}
+		if in.IfMatch > 0 && in.IfMatch != cur.version {
+			return nil, false, t.e.wrap(op, kerr(fhir.KindPrecondition, store.ErrPrecondition,
+				"If-Match %d, current version %d", in.IfMatch, cur.version))
+		}
+		r, err := t.newVersion(op, in, cur.version+1, t.nextTime(cur.lu), false)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := t.writeVersion(ctx, op, r, store.OpUpdate, cur); err != nil {
+			return nil, false, err
+		}
+		return r, cur.deleted, nil
+	}
+}
+
+// Delete implements store.Writer.
+func (t *Tx) Delete(ctx context.Context, ref store.Ref, ifMatch int64) (*store.Resource, error) {
+	op := opName("delete", ref)
+	if err := t.closed(op); err != nil {
+		return nil, err
+	}
+	if ref.Institution == "" {
+		inst, err := t.owner(ctx, ref, "")
+		if err != nil {
+			return nil, t.e.wrap(op, err)
+		}
+		if inst == "" {
+			return nil, t.e.wrap(op, notFound())
+		}
+		ref.Institution = inst
+	}
+	cur, err := t.lockCurrent(ctx, ref)
+	if err != nil {
+		return nil, t.e.wrap(op, err)
+	}
+	if cur == nil {
+		return nil, t.e.wrap(op, notFound())
+	}
+	if ifMatch > 0 && ifMatch != cur.version {
+		return nil, t.e.wrap(op, kerr(fhir.KindPrecondition, store.ErrPrecondition,
+			"If-Match %d, current version %d", ifMatch, cur.version))
+	}
+	if cur.deleted {
+		return &store.Resource{Institution: ref.Institution, Type: ref.Type, ID: ref.ID, Version: cur.version,
+			LastUpdated: t.e.fromMicros(cur.lu), Deleted: true}, nil
+	}
+	in := store.Input{Institution: ref.Institution, Type: ref.Type, ID: ref.ID}
+	r, err := t.newVersion(op, in, cur.version+1, t.nextTime(cur.lu), true)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.writeVersion(ctx, op, r, store.OpDelete, cur); err != nil {
+		return nil, err
+	}
+	if _, err := t.c.Exec(ctx, `DELETE FROM conditional_keys WHERE institution = $1 AND type = $2 AND id = $3`,
+		ref.Institution, ref.Type, ref.ID); err != nil {
+		return nil, t.e.wrap(op, err)
+	}
+	return r, nil
+}
+
+// CreateIfNoneExist implements store.Writer.
+//
+// The criteria key row is the serialisation point: conditional_keys has the
+// primary key (institution, type, key_hash), and INSERT ... ON CONFLICT DO
+// NOTHING either takes the key (we create) or finds it taken (we return the
+// holder). On PostgreSQL a second inserter of the same key waits for the
+// first transaction to finish, then sees its committed row; on SQLite the
+// single writer serialises the two transactions outright.
+func (t *Tx) CreateIfNoneExist(ctx context.Context, in store.Input, criteria string) (*store.Resource, bool, error) {
+	op := opName("conditional create", store.Ref{Type: in.Type})
+	if err := t.checkInput(op, in, false); err != nil {
+		return nil, false, err
+	}
+	key, err := store.CriteriaKey(criteria)
+	if err != nil {
+		return nil, false, t.e.wrap(op, err)
+	}
+	sum := sha256.Sum256([]byte(in.Type + "?" + key))
+	hash := hex.EncodeToString(sum[:])
+	for attempt := 0; attempt < 3; attempt++ {
+		now := t.e.now()
+		in.ID = newID(now)
+		n, err := t.c.Exec(ctx, `INSERT INTO conditional_keys (institution, type, key_hash, criteria, id)
+VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, in.Institution, in.Type, hash, key, in.ID)
+		if err != nil {
+			return nil, false, t.e.wrap(op, err)
+		}
+		if n == 1 {
+			r, err := t.insertNew(ctx, op, in, now)
+			return r, err == nil, err
+		}
+		var id string
+		err = t.c.QueryRow(ctx, `SELECT id FROM conditional_keys WHERE institution = $1 AND type = $2 AND key_hash = $3`,
+			in.Institution, in.Type, hash).Scan(&id)
+		if err != nil {
+			if t.e.d.IsNoRows(err) {
+				continue // the holder was deleted meanwhile: try again
+			}
+			return nil, false, t.e.wrap(op, err)
+		}
+		r, err := t.e.read(ctx, t.c, store.Ref{Institution: in.Institution, Type: in.Type, ID: id})
+		if err != nil {
+			return nil, false, t.e.wrap(op, err)
+		}
+		return r, false, nil
+	}
+	return nil, false, t.e.wrap(op, kerr(fhir.KindBusy, store.ErrConflict, "criteria key kept changing"))
+}

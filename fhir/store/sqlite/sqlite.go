@@ -1,0 +1,277 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	sqlite3 "modernc.org/sqlite"
+
+	"yigong/fhir"
+	"yigong/fhir/store"
+	"yigong/fhir/store/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the embedded schema migrations (NNNN_name.sql).
+func Migrations() fs.FS {
+	sub, _ := fs.Sub(migrationFiles, "migrations")
+	return sub
+}
+
+// Options configure a DB. The zero value is ready to use.
+type Options struct {
+	// Indexer fills the search index tables; nil disables indexing.
+	Indexer store.Indexer
+	// Clock returns the current time; nil means time.Now.
+	Clock func() time.Time
+	// Location is the zone of meta.lastUpdated; nil means +08:00.
+	Location *time.Location
+	// Readers is the size of the reader connection pool; 0 means
+	// max(4, GOMAXPROCS).
+	Readers int
+	// Synchronous is SQLite's synchronous pragma for the writer: "FULL" (the
+	// default: each commit is fsynced before it is acknowledged, so a power
+	// loss loses nothing) or "NORMAL" (a process crash loses nothing, a power
+	// loss may lose the last commits; faster).
+	Synchronous string
+	// BusyTimeout bounds the wait for a lock held by another process; 0
+	// means 5 s.
+	BusyTimeout time.Duration
+}
+
+// DB is a SQLite store. It is safe for concurrent use.
+type DB struct {
+	writer           *sql.DB // one connection: the single writer
+	readers          *sql.DB // query_only connections
+	*sqlstore.Engine         // the shared SQL: every store method not defined here
+}
+
+// Interface guards: the required contract and the optional interfaces this
+// engine implements through the shared sqlstore.Engine.
+var (
+	_ store.Store            = (*DB)(nil)
+	_ store.Queue            = (*DB)(nil)
+	_ store.DICOMIndex       = (*DB)(nil)
+	_ store.AuthRecords      = (*DB)(nil)
+	_ store.AuditLog         = (*DB)(nil)
+	_ store.Migrator         = (*DB)(nil)
+	_ store.Pinger           = (*DB)(nil)
+	_ store.PartitionAuditor = (*DB)(nil)
+	_ store.Searcher         = (*DB)(nil)
+	_ store.Reindexer        = (*DB)(nil)
+)
+
+// Open opens (creating if needed) the SQLite database at path, applies any
+// pending migrations and returns the store.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	sync := opts.Synchronous
+	switch sync {
+	case "":
+		sync = "FULL"
+	case "FULL", "NORMAL":
+	default:
+		return nil, fhir.Errorf(fhir.KindInvalid, "store: open %s: synchronous %q is not FULL or NORMAL", path, sync)
+	}
+	busy := opts.BusyTimeout
+	if busy <= 0 {
+		busy = 5 * time.Second
+	}
+	readers := opts.Readers
+	if readers <= 0 {
+		readers = max(4, runtime.GOMAXPROCS(0))
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(0)")
+	wq := url.Values{"_pragma": append(q["_pragma"][:len(q["_pragma"]):len(q["_pragma"])],
+		"journal_mode(WAL)", "synchronous("+sync+")"), "_txlock": {"immediate"}}
+	rq := url.Values{"_pragma": append(q["_pragma"][:len(q["_pragma"]):len(q["_pragma"])], "query_only(1)")}
+
+	writer, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	if err := writer.PingContext(ctx); err != nil {
+		writer.Close()
+		return nil, &fhir.Error{Kind: fhir.KindInternal, Msg: "store: open " + path, Err: err}
+	}
+	readersDB, err := sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	readersDB.SetMaxOpenConns(readers)
+	readersDB.SetMaxIdleConns(readers)
+	db := &DB{writer: writer, readers: readersDB}
+	db.Engine = sqlstore.New(backend{db}, dialect, sqlstore.Config{Clock: opts.Clock, Location: opts.Location, Indexer: opts.Indexer})
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+var dialect = sqlstore.Dialect{
+	Name:      "sqlite",
+	NextVSeq:  `(SELECT COALESCE(MAX(vseq), 0) + 1 FROM resource_versions)`,
+	ForUpdate: "",
+	IsNoRows:  func(err error) bool { return errors.Is(err, sql.ErrNoRows) },
+	Classify:  classify,
+}
+
+// SQLite primary result codes (sqlite3.h).
+const (
+	codeBusy       = 5
+	codeLocked     = 6
+	codeConstraint = 19
+)
+
+func classify(err error) (fhir.Kind, error) {
+	var se *sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case codeBusy, codeLocked:
+			return fhir.KindBusy, nil
+		case codeConstraint:
+			return fhir.KindConflict, store.ErrConflict
+		}
+	}
+	return fhir.KindInternal, nil
+}
+
+// Migrate applies pending schema migrations; Open already does.
+func (db *DB) Migrate(ctx context.Context) (int, error) { return db.Engine.Migrate(ctx, Migrations()) }
+
+// Ping checks both connection pools.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.writer.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	if err := db.readers.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database. It waits for nothing: callers finish their
+// transactions first.
+func (db *DB) Close() error {
+	return errors.Join(db.readers.Close(), db.writer.Close())
+}
+
+// backend adapts database/sql to sqlstore.Backend.
+type backend struct{ db *DB }
+
+func (b backend) Begin(ctx context.Context) (sqlstore.TxConn, error) {
+	tx, err := b.db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return txConn{querier{tx}, tx}, nil
+}
+
+func (b backend) Reader() sqlstore.Querier { return querier{b.db.readers} }
+
+type execQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+type querier struct{ q execQuerier }
+
+func (q querier) Exec(ctx context.Context, s string, args ...any) (int64, error) {
+	res, err := q.q.ExecContext(ctx, positional(s), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (q querier) QueryRow(ctx context.Context, s string, args ...any) sqlstore.Row {
+	return q.q.QueryRowContext(ctx, positional(s), args...)
+}
+
+func (q querier) Query(ctx context.Context, s string, args ...any) (sqlstore.Rows, error) {
+	rows, err := q.q.QueryContext(ctx, positional(s), args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { r.Rows.Close() }
+
+type txConn struct {
+	querier
+	tx *sql.Tx
+}
+
+func (t txConn) Commit(context.Context) error   { return t.tx.Commit() }
+func (t txConn) Rollback(context.Context) error { return t.tx.Rollback() }
+
+// positional rewrites the engine's PostgreSQL-style placeholders $1, $2,
+// ... into SQLite's anonymous ? when they appear once each, in order, as
+// they do in nearly every statement. SQLite keeps named and numbered
+// parameters in a list it searches linearly, once when parsing and once
+// more per bound value, so a multi-row INSERT with thousands of $N
+// parameters costs time quadratic in their number; anonymous ones cost
+// nothing. A statement that uses a placeholder twice or out of order is
+// returned unchanged. Quoted text ('…', "…") is left alone.
+func positional(s string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	var b []byte
+	next, last := 1, 0 // next expected number; end of the text copied so far
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\'', '"':
+			j := strings.IndexByte(s[i+1:], c)
+			if j < 0 {
+				return s
+			}
+			i += j + 1 // a doubled quote is two quoted runs back to back
+		case '$':
+			j := i + 1
+			n := 0
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' && n < 1<<20 {
+				n = n*10 + int(s[j]-'0')
+				j++
+			}
+			if j == i+1 {
+				continue
+			}
+			if n != next {
+				return s
+			}
+			if b == nil {
+				b = make([]byte, 0, len(s))
+			}
+			b = append(b, s[last:i]...)
+			b = append(b, '?')
+			last, next = j, next+1
+			i = j - 1
+		}
+	}
+	if b == nil {
+		return s
+	}
+	return string(append(b, s[last:]...))
+}

@@ -1,0 +1,3 @@
+package terminology
+
+//go:generate go run ./gen

@@ -1,0 +1,3 @@
+package pinyin
+
+//go:generate go run ./gen -out .

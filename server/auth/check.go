@@ -1,0 +1,182 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"yigong/fhir"
+	"yigong/fhir/model"
+	"yigong/fhir/store"
+	"yigong/server/auth/scope"
+)
+
+// Request is one access question: may the principal perform Interaction on
+// ResourceType, for this resource (its JSON, when one is at hand: a read
+// result, a search match, an include, a transaction entry's body)?
+type Request struct {
+	ResourceType string
+	// Interaction is a restful-interaction code: read, vread,
+	// history-instance, search-type, search-system, history-type, create,
+	// update, patch, delete. Operations map themselves: $everything is
+	// search-type on each type it returns.
+	Interaction string
+	Resource    []byte // nil: decide on type and interaction alone
+	Institution string // owner of Resource (store.Resource.Institution), for role checks
+}
+
+// Checker answers access questions. It needs the search indexer to find a
+// resource's patient compartment and to evaluate v2 scope restrictions
+// (?category=laboratory) with the same extraction search uses.
+type Checker struct {
+	Indexer store.Indexer
+	// Roles, when set, also checks the principal's role permissions
+	// against the resource's institution (nil: scopes only).
+	Roles func(p *Principal, resourceType string, perm scope.Perm, institution string) bool
+}
+
+func forbidden(format string, args ...any) error {
+	return &fhir.Error{Kind: fhir.KindForbidden, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Decision is Check's answer for a search: the restrictions a result must
+// meet. Round 2 applies them to every returned and included resource with
+// CheckResource (or narrows the query).
+type Decision struct {
+	scope.Grant
+	Patient string // patient context: results must be in this compartment
+}
+
+// Decide answers the type-level question (may p do interaction on type at
+// all?) and returns what each resource must still satisfy.
+func (c *Checker) Decide(p *Principal, resourceType, interaction string) (Decision, error) {
+	if p == nil {
+		return Decision{}, &fhir.Error{Kind: fhir.KindUnauthorized, Msg: "auth: no credentials"}
+	}
+	if p.Kind == KindDev {
+		return Decision{Grant: scope.Grant{Allowed: true, Unrestricted: true}}, nil
+	}
+	perm, ok := scope.Interaction(interaction)
+	if !ok {
+		return Decision{}, forbidden("auth: unknown interaction %q", interaction)
+	}
+	if resourceType == "AuditEvent" && perm&(scope.Create|scope.Update|scope.Delete) != 0 {
+		return Decision{}, forbidden("auth: AuditEvents are written by the hub only")
+	}
+	g := p.Scopes.Allows(resourceType, perm)
+	if !g.Allowed {
+		return Decision{}, forbidden("auth: no scope grants %s on %s", perm, resourceType)
+	}
+	d := Decision{Grant: g}
+	// If every matching scope is patient-level, results are limited to the
+	// launch patient's compartment.
+	if !slices.ContainsFunc(g.Contexts, func(c scope.Context) bool { return c != scope.Patient }) {
+		if p.Patient == "" {
+			return Decision{}, forbidden("auth: a patient scope without patient context")
+		}
+		d.Patient = p.Patient
+	}
+	return d, nil
+}
+
+// Check answers a full access question; it is Decide followed by
+// CheckResource when r.Resource is set.
+func (c *Checker) Check(ctx context.Context, p *Principal, r Request) error {
+	d, err := c.Decide(p, r.ResourceType, r.Interaction)
+	if err != nil {
+		return err
+	}
+	if p.Kind != KindDev && c.Roles != nil && p.Kind == KindUser && r.Institution != "" {
+		perm, _ := scope.Interaction(r.Interaction)
+		if !c.Roles(p, r.ResourceType, perm, r.Institution) {
+			return forbidden("auth: no role grants %s on %s in %s", perm, r.ResourceType, r.Institution)
+		}
+	}
+	if r.Resource == nil {
+		return nil
+	}
+	return c.CheckResource(ctx, d, r.ResourceType, r.Resource)
+}
+
+// CheckResource checks one resource against a Decision: the patient
+// compartment, then the v2 restrictions.
+func (c *Checker) CheckResource(ctx context.Context, d Decision, resourceType string, resource []byte) error {
+	if d.Patient == "" && (d.Unrestricted || len(d.Restrictions) == 0) {
+		return nil
+	}
+	var entries []store.IndexEntry
+	if c.Indexer != nil {
+		var err error
+		entries, err = c.Indexer.Index(ctx, &store.Resource{Type: resourceType, JSON: resource})
+		if err != nil {
+			return fmt.Errorf("auth: index %s: %w", resourceType, err)
+		}
+	}
+	if d.Patient != "" && !inCompartment(resourceType, resource, entries, d.Patient) {
+		return forbidden("auth: %s is outside the patient's compartment", resourceType)
+	}
+	if d.Unrestricted || len(d.Restrictions) == 0 {
+		return nil
+	}
+	for _, q := range d.Restrictions {
+		if matches(entries, q) {
+			return nil
+		}
+	}
+	return forbidden("auth: %s does not match the scope's restriction", resourceType)
+}
+
+func inCompartment(resourceType string, resource []byte, entries []store.IndexEntry, patient string) bool {
+	if resourceType == "Patient" {
+		var r struct {
+			ID string `json:"id"`
+		}
+		json.Unmarshal(resource, &r)
+		return r.ID == patient
+	}
+	params := model.PatientCompartment(resourceType)
+	if len(params) == 0 {
+		return false // not in any patient's compartment: not visible in patient context
+	}
+	for _, e := range entries {
+		if e.RefType == "Patient" && e.RefID == patient && slices.Contains(params, e.Param) {
+			return true
+		}
+	}
+	return false
+}
+
+// matches evaluates a v2 scope restriction on a resource's index rows: every
+// parameter must match one of its comma-separated values. Token values are
+// [system|]code; other types compare the indexed text.
+func matches(entries []store.IndexEntry, q url.Values) bool {
+	for param, values := range q {
+		ok := false
+		for _, v := range values {
+			for _, alt := range strings.Split(v, ",") {
+				sys, code, hasSys := strings.Cut(alt, "|")
+				if !hasSys {
+					sys, code = "", alt
+				}
+				if slices.ContainsFunc(entries, func(e store.IndexEntry) bool {
+					if e.Param != param {
+						return false
+					}
+					if e.Code != "" || e.System != "" {
+						return e.Code == code && (!hasSys || e.System == sys)
+					}
+					return e.Text == alt || (e.RefType != "" && e.RefType+"/"+e.RefID == alt)
+				}) {
+					ok = true
+				}
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

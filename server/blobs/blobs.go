@@ -1,0 +1,298 @@
+package blobs
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ErrNotFound reports a key the store does not hold.
+var ErrNotFound = errors.New("blobs: not found")
+
+// Store is a filesystem blob store (see the package documentation).
+type Store struct {
+	dir string
+}
+
+// Open opens (creating if needed) the store in dir and removes temporary
+// files a crash left behind.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o750); err != nil {
+		return nil, fmt.Errorf("blobs: open %s: %w", dir, err)
+	}
+	tmps, _ := filepath.Glob(filepath.Join(dir, "tmp", "put-*"))
+	for _, t := range tmps {
+		_ = os.Remove(t)
+	}
+	return &Store{dir: dir}, nil
+}
+
+// Dir returns the folder of the store.
+func (s *Store) Dir() string { return s.dir }
+
+// ValidKey reports whether key has the form of a blob key (64 hex digits).
+func ValidKey(key string) bool {
+	if len(key) != sha256.Size*2 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Store) path(key string) string {
+	return filepath.Join(s.dir, key[0:2], key)
+}
+
+// Put copies r into the store and returns its key and size once the blob is
+// durable. ctx is checked between chunks.
+func (s *Store) Put(ctx context.Context, r io.Reader) (key string, size int64, err error) {
+	f, err := s.tempFile()
+	if err != nil {
+		return "", 0, err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	h := sha256.New()
+	size, err = copyCtx(ctx, io.MultiWriter(f, h), r)
+	if err != nil {
+		return "", 0, fmt.Errorf("blobs: put: %w", err)
+	}
+	return s.commit(f, h, size)
+}
+
+// PutBytes stores the concatenation of parts; it is Put for content
+// already in memory.
+func (s *Store) PutBytes(ctx context.Context, parts ...[]byte) (key string, size int64, err error) {
+	p, err := s.Stage(ctx, parts...)
+	if err != nil {
+		return "", 0, err
+	}
+	if err := p.Sync(); err != nil {
+		return "", 0, err
+	}
+	return p.Key, p.Size, nil
+}
+
+// Pending is a blob written to a temporary file: Sync makes it durable
+// under its key (fsync, rename, folder fsync). Callers overlap Sync with
+// other durable work (the index commit) and acknowledge after both; until
+// Sync returns, the key may name no file.
+type Pending struct {
+	Key  string
+	Size int64
+	s    *Store
+	f    *os.File // nil when the content was already stored
+}
+
+// Sync makes the blob durable; it is a no-op for content already stored.
+// Call it once.
+func (p *Pending) Sync() error {
+	if p.f == nil {
+		return nil
+	}
+	_, _, err := p.s.finish(p.f, p.Key, p.Size)
+	return err
+}
+
+// Stage writes the concatenation of parts to a temporary file and returns
+// it pending Sync. Content already stored is not written again.
+func (s *Store) Stage(ctx context.Context, parts ...[]byte) (*Pending, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("blobs: put: %w", err)
+	}
+	h := sha256.New()
+	var size int64
+	for _, p := range parts {
+		h.Write(p)
+		size += int64(len(p))
+	}
+	key := hex.EncodeToString(h.Sum(nil))
+	if st, err := os.Stat(s.path(key)); err == nil && st.Size() == size {
+		return &Pending{Key: key, Size: size}, nil // already stored: content addressing dedupes
+	}
+	f, err := s.tempFile()
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range parts {
+		if _, err := f.Write(p); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return nil, fmt.Errorf("blobs: put: %w", err)
+		}
+	}
+	return &Pending{Key: key, Size: size, s: s, f: f}, nil
+}
+
+func (s *Store) tempFile() (*os.File, error) {
+	var b [8]byte
+	rand.Read(b[:])
+	f, err := os.OpenFile(filepath.Join(s.dir, "tmp", "put-"+hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("blobs: put: %w", err)
+	}
+	return f, nil
+}
+
+func (s *Store) commit(f *os.File, h hash.Hash, size int64) (string, int64, error) {
+	key := hex.EncodeToString(h.Sum(nil))
+	if st, err := os.Stat(s.path(key)); err == nil && st.Size() == size {
+		f.Close()
+		os.Remove(f.Name())
+		return key, size, nil
+	}
+	return s.finish(f, key, size)
+}
+
+// finish fsyncs the temporary file, renames it into place and fsyncs the
+// folders whose entries changed.
+func (s *Store) finish(f *os.File, key string, size int64) (string, int64, error) {
+	tmp := f.Name()
+	fail := func(err error) (string, int64, error) {
+		f.Close()
+		os.Remove(tmp)
+		return "", 0, fmt.Errorf("blobs: put %s: %w", key, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		return fail(err)
+	}
+	final := s.path(key)
+	dir := filepath.Dir(final)
+	created, err := mkdirs(s.dir, dir)
+	if err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fail(err)
+	}
+	// The folder holding the new name, then each folder that gained a
+	// sub-folder, outermost last.
+	for _, d := range append([]string{dir}, created...) {
+		if err := syncDir(d); err != nil {
+			return "", 0, fmt.Errorf("blobs: put %s: sync %s: %w", key, d, err)
+		}
+	}
+	return key, size, nil
+}
+
+// mkdirs creates dir (below root) and returns the parents whose entries
+// changed, innermost first.
+func mkdirs(root, dir string) ([]string, error) {
+	var created []string
+	for d := dir; d != root && len(d) > len(root); d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		created = append(created, filepath.Dir(d))
+	}
+	if len(created) == 0 {
+		return nil, nil
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	return created, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Open returns a reader of the blob; the caller closes it. It also
+// implements io.ReaderAt and io.Seeker (an *os.File).
+func (s *Store) Open(ctx context.Context, key string) (*os.File, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("blobs: open %s: %w", key, err)
+	}
+	if !ValidKey(key) {
+		return nil, fmt.Errorf("blobs: open %q: %w", key, ErrNotFound)
+	}
+	f, err := os.Open(s.path(key))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("blobs: open %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blobs: open %s: %w", key, err)
+	}
+	return f, nil
+}
+
+// ReadAll returns the whole blob.
+func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
+	f, err := s.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("blobs: read %s: %w", key, err)
+	}
+	return b, nil
+}
+
+// Has reports whether the store holds key.
+func (s *Store) Has(ctx context.Context, key string) bool {
+	if ctx.Err() != nil || !ValidKey(key) {
+		return false
+	}
+	_, err := os.Stat(s.path(key))
+	return err == nil
+}
+
+func copyCtx(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
+	buf := make([]byte, 256<<10)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		k, err := src.Read(buf)
+		if k > 0 {
+			w, werr := dst.Write(buf[:k])
+			n += int64(w)
+			if werr != nil {
+				return n, werr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// keyOf is used by tests.
+func keyOf(b []byte) string {
+	h := sha256.Sum256(b)
+	return strings.ToLower(hex.EncodeToString(h[:]))
+}

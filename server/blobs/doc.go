@@ -1,0 +1,31 @@
+// Package blobs is the hub's blob store for binary content: DICOM instances
+// today, ECG originals and PDFs later. FHIR resources and the DICOM index
+// point at blobs by key.
+//
+// # Layout
+//
+// A blob is content-addressed: its key is the lower-case hex SHA-256 of its
+// bytes, and it lives at <dir>/<k[0:2]>/<k>: one level of 256 folders, so
+// that after the first few hundred blobs no Put creates a folder (each new
+// folder costs a further fsync of its parent). Writing the same bytes twice
+// stores them once.
+//
+// # Durability
+//
+// Put writes to a temporary file in <dir>/tmp, fsyncs it, renames it to its
+// final name and fsyncs the folder that now holds it (and the fan-out folders
+// it created) before returning, so a blob whose key a caller has committed
+// elsewhere survives a crash or power loss. A crash mid-write leaves only a
+// temporary file, removed at the next Open.
+//
+// # Production
+//
+// The filesystem store is the default and suits one node. An S3-compatible
+// object store is the production option for several nodes (the key scheme is
+// already an object name); it is not written yet.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use; concurrent Puts of the same content
+// both succeed and leave one file.
+package blobs

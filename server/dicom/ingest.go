@@ -1,0 +1,365 @@
+package dicom
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"yigong/dicom"
+	"yigong/dicom/charset"
+	"yigong/dicom/dimse"
+	dnet "yigong/dicom/net"
+	"yigong/dicom/part10"
+	"yigong/dicom/uid"
+	"yigong/fhir/store"
+	"yigong/server/blobs"
+)
+
+// ErrInvalid reports an instance that cannot be stored as sent (unreadable,
+// or lacking its UIDs): a DIMSE 0xC000 or STOW-RS failure reason.
+var ErrInvalid = errors.New("dicom: invalid instance")
+
+// Ingested describes a stored (or already held) instance.
+type Ingested struct {
+	Institution    string
+	SOPClassUID    string
+	SOPInstanceUID string
+	StudyUID       string
+	SeriesUID      string
+	// Created is false when the instance was already held: an instance
+	// sent twice is stored once.
+	Created bool
+	// BlobKey names the stored Part 10 file in the blob store.
+	BlobKey string
+}
+
+// Ingest stores one instance received from source (a calling AE title or
+// "STOW-RS"): data is the data set without meta group, in syntax ts. It
+// returns once blob and index rows are durable.
+func (s *Service) Ingest(ctx context.Context, source string, ts uid.TransferSyntax, data []byte) (*Ingested, error) {
+	res := s.IngestBatch(ctx, source, []Item{{TransferSyntax: ts, Data: data}})
+	return res[0].Ingested, res[0].Err
+}
+
+// Item is one instance of an IngestBatch.
+type Item struct {
+	TransferSyntax uid.TransferSyntax
+	Data           []byte // data set without meta group
+}
+
+// Result is the outcome of one Item.
+type Result struct {
+	*Ingested
+	Err error
+}
+
+// pending is an instance parsed, its blob staged, waiting for the commit.
+type pending struct {
+	in     *Ingested
+	row    *store.DICOMInstance
+	routes []string
+	blob   *blobs.Pending
+	synced chan error
+}
+
+// IngestBatch stores several instances from one source with one index
+// transaction (a STOW-RS request): their blobs are made durable
+// concurrently with it, so the batch costs about one commit. Results are
+// in the order of items; Success for each needs both its blob and the
+// commit.
+func (s *Service) IngestBatch(ctx context.Context, source string, items []Item) []Result {
+	res := make([]Result, len(items))
+	var ps []*pending
+	var idx []int
+	for i, it := range items {
+		p, err := s.prepare(ctx, source, it.TransferSyntax, it.Data)
+		switch {
+		case err != nil:
+			res[i].Err = err
+		case p.blob == nil: // already held
+			res[i].Ingested = p.in
+		default:
+			p.synced = make(chan error, 1)
+			go func() { p.synced <- p.blob.Sync() }()
+			ps = append(ps, p)
+			idx = append(idx, i)
+		}
+	}
+	if len(ps) == 0 {
+		return res
+	}
+	// The blobs' fsync, rename and folder fsync run alongside the index
+	// commit: both are durable before Success. Should the machine fail
+	// between the two, the instance was not acknowledged, and its resend
+	// finds the row without its blob and writes the blob again (see
+	// prepare).
+	err := s.commit(ctx, ps)
+	routed := false
+	for k, p := range ps {
+		i := idx[k]
+		serr := <-p.synced
+		switch {
+		case err != nil:
+			res[i].Err = fmt.Errorf("dicom: ingest %s: %w", p.in.SOPInstanceUID, err)
+		case serr != nil:
+			res[i].Err = fmt.Errorf("dicom: ingest %s: %w", p.in.SOPInstanceUID, serr)
+		default:
+			p.in.BlobKey = p.row.BlobKey
+			res[i].Ingested = p.in
+			routed = routed || len(p.routes) > 0
+		}
+	}
+	if err == nil && s.opts.OnStored != nil {
+		for k, p := range ps {
+			if r := res[idx[k]]; r.Err == nil && r.Created {
+				s.opts.OnStored(ctx, p.in)
+			}
+		}
+	}
+	if err == nil {
+		s.kick(s.syncKick)
+		if routed {
+			s.kick(s.routeKick)
+		}
+	}
+	return res
+}
+
+func (s *Service) commit(ctx context.Context, ps []*pending) error {
+	tx, err := s.opts.Store.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	itx, ok := tx.(store.DICOMIndexTx)
+	if !ok {
+		return errors.New("the store's transactions keep no DICOM index")
+	}
+	for _, p := range ps {
+		created, err := itx.PutDICOMInstance(ctx, p.row, p.routes)
+		if err != nil {
+			return err
+		}
+		p.in.Created = created
+	}
+	return tx.Commit(ctx)
+}
+
+// prepare parses an instance, checks whether it is already held, builds
+// its index row and stages its blob. A nil blob means already held.
+func (s *Service) prepare(ctx context.Context, source string, ts uid.TransferSyntax, data []byte) (*pending, error) {
+	ae := s.opts.ae(source)
+	opts := &part10.Options{PixelData: part10.DeferPixelData}
+	term := ""
+	if ae != nil && ae.Charset != "" {
+		term = ae.Charset
+		cs, err := charset.Parse(strings.Split(term, `\`)...)
+		if err == nil {
+			opts.Charset = cs
+		}
+	}
+	ds, err := part10.ReadDataset(bytes.NewReader(data), ts, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	in := &Ingested{
+		Institution:    s.institutionOf(source),
+		SOPClassUID:    ds.Text(dicom.TagSOPClassUID),
+		SOPInstanceUID: ds.Text(dicom.TagSOPInstanceUID),
+		StudyUID:       ds.Text(dicom.TagStudyInstanceUID),
+		SeriesUID:      ds.Text(dicom.TagSeriesInstanceUID),
+	}
+	if in.SOPClassUID == "" || in.SOPInstanceUID == "" || in.StudyUID == "" || in.SeriesUID == "" {
+		return nil, fmt.Errorf("%w: SOP class, SOP instance, study or series UID missing", ErrInvalid)
+	}
+	// An instance sent twice is stored once.
+	have, err := s.index.QueryDICOM(ctx, store.DICOMQuery{Institution: in.Institution, Level: store.DICOMImage,
+		SOPUIDs: []string{in.SOPInstanceUID}, NoHeaders: true, Limit: 1})
+	if err != nil {
+		return nil, fmt.Errorf("dicom: ingest %s: %w", in.SOPInstanceUID, err)
+	}
+	if len(have) > 0 && s.opts.Blobs.Has(ctx, have[0].BlobKey) {
+		return &pending{in: in}, nil
+	}
+	var hdrErr error
+	sub := func(keep func(dicom.Tag) bool) []byte {
+		b, err := encodeSubset(ds, keep, term)
+		if err != nil && hdrErr == nil {
+			hdrErr = err
+		}
+		return b
+	}
+	studyH := sub(func(t dicom.Tag) bool { return studyTags[t] || t.Group() == 0x0010 })
+	seriesH := sub(func(t dicom.Tag) bool { return seriesTags[t] })
+	var bulk []string
+	instH := sub(func(t dicom.Tag) bool {
+		e, _ := ds.Get(t)
+		if isBulk(e) {
+			bulk = append(bulk, fmt.Sprintf("%08X:%s", uint32(t), e.VR))
+			return false
+		}
+		return true
+	})
+	if hdrErr != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, hdrErr)
+	}
+	meta, err := metaBytes(in.SOPClassUID, in.SOPInstanceUID, ts.UID, source)
+	if err != nil {
+		return nil, fmt.Errorf("dicom: ingest %s: %w", in.SOPInstanceUID, err)
+	}
+	blob, err := s.opts.Blobs.Stage(ctx, meta, data)
+	if err != nil {
+		return nil, fmt.Errorf("dicom: ingest %s: %w", in.SOPInstanceUID, err)
+	}
+	num, _ := ds.Int(dicom.TagInstanceNumber)
+	row := &store.DICOMInstance{
+		Institution:       in.Institution,
+		PatientID:         ds.Text(dicom.TagPatientID),
+		IssuerOfPatientID: ds.Text(tagIssuerOfPatientID),
+		StudyUID:          in.StudyUID,
+		SeriesUID:         in.SeriesUID,
+		SOPInstanceUID:    in.SOPInstanceUID,
+		SOPClassUID:       in.SOPClassUID,
+		TransferSyntax:    ts.UID,
+		AccessionNumber:   ds.Text(dicom.TagAccessionNumber),
+		StudyDate:         cleanDate(ds.Text(dicom.TagStudyDate)),
+		Modality:          ds.Text(dicom.TagModality),
+		InstanceNumber:    num,
+		BlobKey:           blob.Key,
+		Size:              blob.Size,
+		StudyHeader:       studyH,
+		SeriesHeader:      seriesH,
+		Header:            instH,
+		BulkTags:          strings.Join(bulk, " "),
+		Received:          time.Now(),
+		Source:            source,
+	}
+	return &pending{in: in, row: row, routes: s.routesFor(source, row), blob: blob}, nil
+}
+
+// handleStore answers C-STORE.
+func (s *Service) handleStore(ctx context.Context, req *dnet.StoreRequest) dimse.Status {
+	aet := strings.TrimSpace(req.CallingAE)
+	in, err := s.Ingest(ctx, aet, req.TransferSyntax, req.Data)
+	if err != nil {
+		s.log.Warn("dicom c-store failed", "aet", aet, "sop_instance_uid", req.SOPInstanceUID, "err", err)
+		if errors.Is(err, ErrInvalid) {
+			return dimse.CannotUnderstand
+		}
+		return dimse.OutOfResources
+	}
+	s.log.Debug("dicom c-store", "aet", aet, "sop_instance_uid", in.SOPInstanceUID,
+		"study_instance_uid", in.StudyUID, "created", in.Created)
+	return dimse.Success
+}
+
+// routesFor returns the destinations the routing rules send row to.
+func (s *Service) routesFor(source string, row *store.DICOMInstance) []string {
+	var out []string
+	for _, r := range s.opts.Routes {
+		if r.CallingAE != "" && r.CallingAE != source {
+			continue
+		}
+		if r.Modality != "" && !strings.EqualFold(r.Modality, row.Modality) {
+			continue
+		}
+		if r.Institution != "" && r.Institution != row.Institution {
+			continue
+		}
+		if r.Destination == source || slices.Contains(out, r.Destination) {
+			continue // never bounce an instance back to its sender
+		}
+		out = append(out, r.Destination)
+	}
+	return out
+}
+
+func isBulk(e *dicom.Element) bool {
+	if e == nil {
+		return false
+	}
+	if e.Bulk != nil || e.Fragments != nil {
+		return true
+	}
+	switch e.VR {
+	case dicom.OB, dicom.OW, dicom.OF, dicom.OD, dicom.OL, dicom.OV, dicom.UN:
+		return len(e.Raw) > bulkThreshold
+	}
+	return false
+}
+
+// encodeSubset writes the elements of ds that keep selects as an explicit
+// VR little endian data set, declaring term as its character set when ds
+// declares none.
+func encodeSubset(ds *dicom.Dataset, keep func(dicom.Tag) bool, term string) ([]byte, error) {
+	out := dicom.New()
+	for _, e := range ds.Elements() {
+		if keep(e.Tag) {
+			out.Set(e)
+		}
+	}
+	if term != "" && !ds.Has(dicom.TagSpecificCharacterSet) {
+		if err := out.SetStrings(dicom.TagSpecificCharacterSet, dicom.CS, strings.Split(term, `\`)...); err != nil {
+			return nil, err
+		}
+	}
+	var buf bytes.Buffer
+	if err := part10.WriteDataset(&buf, out, uid.ExplicitLE()); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeHeader reads a header written by encodeSubset.
+func decodeHeader(b []byte) (*dicom.Dataset, error) {
+	if len(b) == 0 {
+		return dicom.New(), nil
+	}
+	ds, err := part10.ReadDataset(bytes.NewReader(b), uid.ExplicitLE(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("dicom: read index header: %w", err)
+	}
+	return ds, nil
+}
+
+// metaBytes returns preamble, "DICM" and the meta group of a stored file.
+func metaBytes(class, inst, ts, source string) ([]byte, error) {
+	meta := dicom.New()
+	if err := meta.SetStrings(dicom.TagMediaStorageSOPClassUID, dicom.UI, class); err != nil {
+		return nil, err
+	}
+	if err := meta.SetStrings(dicom.TagMediaStorageSOPInstanceUID, dicom.UI, inst); err != nil {
+		return nil, err
+	}
+	if source != "" && len(source) <= 16 && !strings.ContainsAny(source, `\`) {
+		if err := meta.SetStrings(dicom.NewTag(0x0002, 0x0016), dicom.AE, source); err != nil {
+			return nil, err
+		}
+	}
+	meta, err := part10.BuildMeta(meta, dicom.New(), ts)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := part10.WriteHeader(&buf, nil, meta); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func cleanDate(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) != 8 {
+		return ""
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return ""
+		}
+	}
+	return s
+}

@@ -1,0 +1,91 @@
+package dicomweb
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	dicomsvc "yigong/server/dicom"
+)
+
+// handler serves the DICOMweb routes. svc returns the running DICOM
+// service (nil while it is not running: 503).
+type handler struct {
+	svc func() *dicomsvc.Service
+	log *slog.Logger
+}
+
+// Register adds the DICOMweb routes to g (mounted at /dicomweb).
+func Register(g *echo.Group, svc func() *dicomsvc.Service, log *slog.Logger) {
+	h := &handler{svc: svc, log: log}
+	g.Use(cors)
+	g.OPTIONS("/*", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
+
+	// QIDO-RS (PS3.18 §10.6).
+	g.GET("/studies", h.qido(levelStudy))
+	g.GET("/series", h.qido(levelSeries))
+	g.GET("/instances", h.qido(levelImage))
+	g.GET("/studies/:study/series", h.qido(levelSeries))
+	g.GET("/studies/:study/instances", h.qido(levelImage))
+	g.GET("/studies/:study/series/:series/instances", h.qido(levelImage))
+
+	// WADO-RS (PS3.18 §10.4).
+	g.GET("/studies/:study", h.retrieve(levelStudy))
+	g.GET("/studies/:study/series/:series", h.retrieve(levelSeries))
+	g.GET("/studies/:study/series/:series/instances/:instance", h.retrieve(levelImage))
+	g.GET("/studies/:study/metadata", h.metadata(levelStudy))
+	g.GET("/studies/:study/series/:series/metadata", h.metadata(levelSeries))
+	g.GET("/studies/:study/series/:series/instances/:instance/metadata", h.metadata(levelImage))
+	g.GET("/studies/:study/series/:series/instances/:instance/frames/:frames", h.frames)
+	g.GET("/studies/:study/series/:series/instances/:instance/bulk/:tag", h.bulk)
+	g.GET("/studies/:study/series/:series/instances/:instance/rendered", h.rendered(false))
+	g.GET("/studies/:study/series/:series/instances/:instance/thumbnail", h.rendered(true))
+	g.GET("/studies/:study/series/:series/instances/:instance/frames/:frames/rendered", h.rendered(false))
+
+	// STOW-RS (PS3.18 §10.5).
+	g.POST("/studies", h.stow)
+	g.POST("/studies/:study", h.stow)
+
+	// WADO-URI (PS3.18 §9).
+	g.GET("/wado", h.wadoURI)
+}
+
+// cors lets browser viewers (OHIF) call the API from another origin.
+func cors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		hd := c.Response().Header()
+		origin := c.Request().Header.Get("Origin")
+		if origin == "" {
+			origin = "*"
+		}
+		hd.Set("Access-Control-Allow-Origin", origin)
+		hd.Add("Vary", "Origin")
+		hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+		hd.Set("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type")
+		hd.Set("Access-Control-Expose-Headers", "Content-Type, Content-Length, Warning")
+		hd.Set("Access-Control-Max-Age", "600")
+		return next(c)
+	}
+}
+
+// service returns the running service or answers 503.
+func (h *handler) service() (*dicomsvc.Service, error) {
+	s := h.svc()
+	if s == nil {
+		return nil, echo.NewHTTPError(http.StatusServiceUnavailable, "dicomweb: the DICOM service is not running")
+	}
+	return s, nil
+}
+
+// base returns the absolute URL of /dicomweb for this request.
+func base(c echo.Context) string {
+	r := c.Request()
+	scheme := c.Scheme()
+	p := r.URL.Path
+	if i := strings.Index(p, "/dicomweb"); i >= 0 {
+		p = p[:i+len("/dicomweb")]
+	}
+	return scheme + "://" + r.Host + p
+}

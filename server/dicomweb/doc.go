@@ -1,0 +1,17 @@
+// Package dicomweb serves DICOMweb (PS3.18) under /dicomweb on the hub's
+// HTTP listener: QIDO-RS (search), WADO-RS (retrieve: instances as
+// multipart/related application/dicom, metadata as DICOM JSON with
+// BulkDataURIs, frames, bulk data, rendered and thumbnail images), STOW-RS
+// (store) and WADO-URI, with CORS for browser viewers.
+//
+// Every answer comes from the DICOM index and the blob store through
+// server/dicom, never by re-reading files to search: QIDO-RS matches
+// exactly as C-FIND does (yigong/dicom/query: wildcards, per-group person
+// names, ranges, UID lists), with query values percent-decoded as UTF-8.
+//
+// # Spec sections
+//
+// PS3.18 §10.4 (WADO-RS), §10.5 (STOW-RS), §10.6 (QIDO-RS), §9 (WADO-URI),
+// §8.3 (media types and transfer syntaxes), §10.7 (capabilities, partly),
+// Annex F (DICOM JSON).
+package dicomweb

@@ -1,0 +1,68 @@
+package hl7_test
+
+import (
+	"context"
+	"os"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"yigong/server"
+	"yigong/server/servertest"
+)
+
+// BenchmarkMLLPThroughput measures the figures of docs/BENCHMARKS.md ("HL7 v2
+// over MLLP") on SQLite with synchronous=FULL: messages/s acknowledged
+// with 1 and 8 connections (inbox commit only, no workers), messages/s
+// fully mapped into FHIR, and the ACK latency at a steady 300 msg/s while
+// the workers map. It runs only with YIGONG_BENCH_HL7=1:
+//
+//	YIGONG_BENCH_HL7=1 go test ./server/hl7 -run '^$' -bench MLLPThroughput -v
+func BenchmarkMLLPThroughput(b *testing.B) {
+	var t testing.TB = b
+	if os.Getenv("YIGONG_BENCH_HL7") == "" {
+		t.Skip("set YIGONG_BENCH_HL7=1 to measure")
+	}
+	ackOnly := func(c *server.Config) { c.MLLP.Workers = -1 }
+	for _, conns := range []int{1, 8} {
+		hub := servertest.Start(t, ackOnly)
+		var acked atomic.Int64
+		n := 2000
+		if conns > 1 {
+			n = 4000
+		}
+		res := runLoad(context.Background(), hub.MLLPAddr(), conns, n/conns, 200, nil, 0, &acked)
+		p50, p99 := percentiles(res.latencies)
+		t.Logf("ACKed, %d connection(s): %d messages in %v = %.0f msg/s (latency p50 %.2f ms, p99 %.2f ms)",
+			conns, len(res.acked), res.elapsed.Round(time.Millisecond), float64(len(res.acked))/res.elapsed.Seconds(), p50, p99)
+	}
+
+	hub := servertest.Start(t)
+	var acked atomic.Int64
+	t0 := time.Now()
+	res := runLoad(context.Background(), hub.MLLPAddr(), 8, 3000/8, 100, nil, 0, &acked)
+	ackTime := time.Since(t0)
+	waitDrained(t, hub.URL(""), int64(len(res.acked)), 10*time.Minute)
+	all := time.Since(t0)
+	t.Logf("mapped: %d messages (ADT^A01/ORU^R01, 8 senders) ACKed in %v, all mapped and applied after %v = %.0f msg/s",
+		len(res.acked), ackTime.Round(time.Millisecond), all.Round(time.Millisecond), float64(len(res.acked))/all.Seconds())
+
+	hub = servertest.Start(t)
+	const rate, secs, conns = 300, 10, 4
+	res = runLoad(context.Background(), hub.MLLPAddr(), conns, rate*secs/conns, 100, nil, time.Second*conns/rate, &acked)
+	p50, p99 := percentiles(res.latencies)
+	t.Logf("latency at %d msg/s for %ds over %d connections, workers mapping: %d ACKed, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+		rate, secs, conns, len(res.acked), p50, p99, ms(slices.Max(res.latencies)))
+}
+
+func percentiles(d []time.Duration) (p50, p99 float64) {
+	if len(d) == 0 {
+		return 0, 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return ms(s[len(s)/2]), ms(s[min(len(s)-1, len(s)*99/100)])
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

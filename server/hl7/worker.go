@@ -1,0 +1,245 @@
+package hl7
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"yigong/adapters/v2fhir"
+	"yigong/fhir"
+	"yigong/fhir/r4"
+	"yigong/fhir/store"
+	"yigong/hl7v2"
+)
+
+// Claims: how many items a worker leases at once, and for how long. A
+// lease outlives any sane batch; it only matters after a crash, when the
+// items of the dead process become claimable again once it ends.
+const (
+	claimLimit = 16
+	claimLease = 15 * time.Second
+	idlePoll   = 250 * time.Millisecond // retries falling due are found this often
+)
+
+// permanentError marks a failure that retrying cannot fix (a mapping
+// error): the item goes to the error state at once.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+// work is one inbox worker: claim runs of messages (each run from one
+// sender, in order), process them one by one, until ctx ends.
+func (s *Service) work(ctx context.Context, owner string) {
+	for ctx.Err() == nil {
+		s.commit.yield(ctx, 20*time.Millisecond)
+		items, err := s.q.Claim(ctx, store.ClaimRequest{Queue: QueueInbox, Owner: owner, Limit: claimLimit,
+			PerPartition: claimLimit, Lease: claimLease})
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("hl7 inbox claim failed", "err", err)
+				s.sleep(ctx, idlePoll)
+			}
+			continue
+		}
+		if len(items) == 0 {
+			s.sleep(ctx, idlePoll)
+			continue
+		}
+		s.processRun(ctx, owner, items)
+	}
+}
+
+// sleep waits for d, a wake-up (new messages committed) or ctx.
+func (s *Service) sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-s.wakeInbox:
+	}
+}
+
+// processRun processes claimed items in order. When one fails, the rest of
+// its sender's run is released unprocessed, so the sender's order holds:
+// the failed message is retried first.
+func (s *Service) processRun(ctx context.Context, owner string, items []store.QueueItem) {
+	for i := 0; i < len(items); i++ {
+		it := items[i]
+		if ctx.Err() != nil {
+			s.release(owner, items[i:])
+			return
+		}
+		// The message in hand finishes even when shutdown begins.
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		err := s.process(pctx, owner, &it)
+		cancel()
+		if err == nil {
+			continue
+		}
+		j := i + 1
+		for j < len(items) && items[j].Partition == it.Partition {
+			j++
+		}
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		s.fail(fctx, owner, &it, err)
+		cancel()
+		s.release(owner, items[i+1:j])
+		i = j - 1
+	}
+}
+
+func (s *Service) release(owner string, items []store.QueueItem) {
+	if len(items) == 0 {
+		return
+	}
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.q.Release(ctx, owner, ids...); err != nil {
+		s.log.Warn("hl7 release failed; the leases will expire", "err", err)
+	}
+}
+
+func (s *Service) fail(ctx context.Context, owner string, it *store.QueueItem, err error) {
+	max := s.cfg.MaxAttempts
+	var pe permanentError
+	if errors.As(err, &pe) {
+		max = 1
+	}
+	state, ferr := s.q.Fail(ctx, it.ID, store.QueueFailure{Owner: owner, Error: err.Error(), MaxAttempts: max,
+		Backoff: s.cfg.Backoff, MaxBackoff: s.cfg.MaxBackoff})
+	log := s.log.With("sender", it.Partition, "control_id", controlID(it), "message_type", it.Type, "inbox_id", it.ID)
+	if ferr != nil {
+		log.Warn("hl7 recording a failure failed", "err", ferr, "cause", err)
+		return
+	}
+	s.stats.setLastError(it.Partition, it.Type, err.Error())
+	if state == store.QueueError {
+		s.stats.add(it.Partition, it.Type, func(c *counter) { c.Errored++ })
+		log.Error("hl7 message could not be processed: error state", "attempts", it.Attempts+1, "err", err)
+		s.applicationAck(ctx, it, hl7v2.AckError, err)
+	} else {
+		log.Warn("hl7 message processing failed; will retry", "attempts", it.Attempts+1, "err", err)
+	}
+}
+
+func controlID(it *store.QueueItem) string {
+	var m itemMeta
+	_ = json.Unmarshal(it.Meta, &m)
+	return m.ControlID
+}
+
+// process maps one message and applies it: v2fhir.Map, then
+// Processor.Prepare (searches, outside any transaction), then one store
+// transaction with the Bundle's writes and the inbox item marked done.
+func (s *Service) process(ctx context.Context, owner string, it *store.QueueItem) error {
+	var meta itemMeta
+	if err := json.Unmarshal(it.Meta, &meta); err != nil && len(it.Meta) > 0 {
+		return permanentError{fmt.Errorf("hl7: inbox item %d: metadata: %w", it.ID, err)}
+	}
+	opts := hl7v2.DecodeOptions{Charset: func(hl7v2.Sender, string) string { return meta.Charset }}
+	msg, err := opts.Parse(it.Body)
+	if err != nil {
+		return permanentError{fmt.Errorf("hl7: parse: %w", err)}
+	}
+	res, err := s.mapper(it.Institution).Map(ctx, msg)
+	if errors.Is(err, v2fhir.ErrNotMapped) {
+		// Stored, acknowledged per policy, counted; nothing to write.
+		if err := s.complete(ctx, owner, it, nil, "not-mapped", meta, msg); err != nil {
+			return err
+		}
+		s.stats.add(it.Partition, it.Type, func(c *counter) { c.NotMapped++ })
+		return nil
+	}
+	if err != nil {
+		var ve *v2fhir.Error
+		if errors.As(err, &ve) {
+			return permanentError{err}
+		}
+		return err
+	}
+	node, err := r4.ToNode(res.Bundle)
+	if err != nil {
+		return permanentError{fmt.Errorf("hl7: bundle: %w", err)}
+	}
+	p := *s.proc
+	p.Institution = it.Institution
+	prep, err := p.Prepare(ctx, node)
+	if err != nil {
+		return classify(err)
+	}
+	return s.complete(ctx, owner, it, func(tx store.Tx) (string, error) {
+		resps, err := p.ExecuteIn(ctx, tx, prep)
+		if err != nil {
+			return "", classify(err)
+		}
+		locs := make([]string, 0, len(resps))
+		for _, r := range resps {
+			if r.Location != "" {
+				locs = append(locs, r.Location) // Type/id/_history/n: exactly what this message wrote
+			}
+		}
+		out := strings.Join(locs, " ")
+		if len(res.Warnings) > 0 {
+			out += fmt.Sprintf(" (%d warnings)", len(res.Warnings))
+		}
+		return out, nil
+	}, "", meta, msg)
+}
+
+// complete runs apply and marks the item done in one transaction, with the
+// enhanced-mode application ACK enqueued in the same transaction.
+func (s *Service) complete(ctx context.Context, owner string, it *store.QueueItem, apply func(store.Tx) (string, error),
+	outcome string, meta itemMeta, msg *hl7v2.Message) error {
+	s.commit.yield(ctx, 20*time.Millisecond)
+	tx, err := s.store.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if apply != nil {
+		if outcome, err = apply(tx); err != nil {
+			return err
+		}
+	}
+	qt, ok := tx.(store.QueueTx)
+	if !ok {
+		return errors.New("hl7: the store's transactions cannot complete queue items")
+	}
+	if err := qt.QueueComplete(ctx, it.ID, owner, outcome); err != nil {
+		return err
+	}
+	if item, ok := s.appAckItem(it, meta, msg, hl7v2.AckAccept, nil); ok {
+		if _, err := qt.QueueEnqueue(ctx, []store.QueueInput{item}); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	s.stats.add(it.Partition, it.Type, func(c *counter) { c.Processed++ })
+	if s.log.Enabled(ctx, slog.LevelDebug) {
+		s.log.Debug("hl7 message processed", "sender", it.Partition, "control_id", meta.ControlID,
+			"message_type", it.Type, "inbox_id", it.ID, "outcome", outcome)
+	}
+	return nil
+}
+
+// classify makes input errors permanent; conflicts, busy stores and
+// internal failures are retried.
+func classify(err error) error {
+	switch fhir.KindOf(err) {
+	case fhir.KindInvalid, fhir.KindNotSupported, fhir.KindPrecondition, fhir.KindForbidden:
+		return permanentError{err}
+	}
+	return err
+}

@@ -38,6 +38,10 @@ type Processor struct {
 	Institution string
 	// Reader answers the GET entries; nil means reads by id only.
 	Reader func(ctx context.Context, url string) (status int, body []byte, err error)
+	// MatchIn, when set, answers the conditional searches of PrepareIn
+	// inside a transaction already begun, so that a Bundle sees the writes
+	// made before it in the same transaction.
+	MatchIn func(ctx context.Context, tx store.Tx, resourceType, query string) ([]*store.Resource, error)
 }
 
 // Response is the outcome of one entry, in request order.
@@ -213,6 +217,21 @@ func (p *Processor) Prepare(ctx context.Context, bundle *fhir.Node) (*Prepared, 
 		return nil, err
 	}
 	return &Prepared{entries: entries}, nil
+}
+
+// PrepareIn is Prepare with its searches run inside tx (Processor.MatchIn),
+// for a caller that applies several Bundles in one transaction: each
+// Bundle's conditional references and targets then see the writes of the
+// Bundles before it. It fails when the Processor has no MatchIn.
+func (p *Processor) PrepareIn(ctx context.Context, tx store.Tx, bundle *fhir.Node) (*Prepared, error) {
+	if p.MatchIn == nil {
+		return nil, fhir.Errorf(fhir.KindNotSupported, "transaction: PrepareIn needs Processor.MatchIn")
+	}
+	q := *p
+	q.Matcher = MatcherFunc(func(ctx context.Context, typ, query string) ([]*store.Resource, error) {
+		return p.MatchIn(ctx, tx, typ, query)
+	})
+	return q.Prepare(ctx, bundle)
 }
 
 // ExecuteIn runs a prepared transaction inside tx without committing it, so

@@ -22,6 +22,13 @@ func (a *API) processor() *transaction.Processor {
 		Store:       a.store,
 		Institution: a.institution,
 		Matcher:     transaction.MatcherFunc(a.match),
+		MatchIn: func(ctx context.Context, tx store.Tx, typ, query string) ([]*store.Resource, error) {
+			se, ok := tx.(store.Searcher)
+			if !ok {
+				return nil, fhir.Errorf(fhir.KindNotSupported, "fhirapi: match: the store's transactions cannot search")
+			}
+			return a.matchWith(ctx, se, typ, query)
+		},
 	}
 }
 

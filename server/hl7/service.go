@@ -47,6 +47,7 @@ type Service struct {
 	commit         *committer
 	instance       string // lease owner prefix and ACK control ID prefix
 	ctlSeq         atomic.Int64
+	noBatch        atomic.Bool // set when a batch found that the store's transactions cannot search
 	wakeInbox      chan struct{}
 	wakeOutbox     chan struct{}
 

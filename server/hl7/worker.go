@@ -13,6 +13,7 @@ import (
 	"yigong/fhir"
 	"yigong/fhir/r4"
 	"yigong/fhir/store"
+	"yigong/fhir/transaction"
 	"yigong/hl7v2"
 )
 
@@ -65,17 +66,37 @@ func (s *Service) sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// processRun processes claimed items in order. When one fails, the rest of
-// its sender's run is released unprocessed, so the sender's order holds:
-// the failed message is retried first.
+// processRun processes claimed items in order: runs of them in one
+// transaction each (processBatch) while that succeeds, else one at a
+// time. When one fails, the rest of its sender's run is released
+// unprocessed, so the sender's order holds: the failed message is retried
+// first.
 func (s *Service) processRun(ctx context.Context, owner string, items []store.QueueItem) {
+	single := 0 // messages to process on their own after a failed batch
 	for i := 0; i < len(items); i++ {
-		it := items[i]
 		if ctx.Err() != nil {
 			s.release(owner, items[i:])
 			return
 		}
-		// The message in hand finishes even when shutdown begins.
+		if single == 0 && s.proc.MatchIn != nil && !s.noBatch.Load() && len(items)-i > 1 {
+			// The messages in hand finish even when shutdown begins.
+			bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			n, err := s.processBatch(bctx, owner, items[i:])
+			cancel()
+			if err != nil {
+				s.log.Debug("hl7 batch failed; processing its messages one at a time", "err", err)
+				single = claimLimit
+				if fhir.KindOf(err) == fhir.KindNotSupported {
+					s.noBatch.Store(true) // the store cannot search inside a transaction
+				}
+			}
+			if n > 0 {
+				i += n - 1
+				continue
+			}
+		}
+		single = max(0, single-1)
+		it := items[i]
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		err := s.process(pctx, owner, &it)
 		cancel()
@@ -138,42 +159,93 @@ func controlID(it *store.QueueItem) string {
 	return m.ControlID
 }
 
+// mapped is one inbox message parsed and mapped, ready to apply.
+type mapped struct {
+	it       *store.QueueItem
+	meta     itemMeta
+	msg      *hl7v2.Message
+	node     *fhir.Node // the transaction Bundle; nil when the type is not mapped
+	warnings int
+}
+
+// mapItem parses and maps one message; it touches no store.
+func (s *Service) mapItem(ctx context.Context, it *store.QueueItem) (*mapped, error) {
+	m := &mapped{it: it}
+	if err := json.Unmarshal(it.Meta, &m.meta); err != nil && len(it.Meta) > 0 {
+		return nil, permanentError{fmt.Errorf("hl7: inbox item %d: metadata: %w", it.ID, err)}
+	}
+	opts := hl7v2.DecodeOptions{Charset: func(hl7v2.Sender, string) string { return m.meta.Charset }}
+	msg, err := opts.Parse(it.Body)
+	if err != nil {
+		return nil, permanentError{fmt.Errorf("hl7: parse: %w", err)}
+	}
+	m.msg = msg
+	res, err := s.mapper(it.Institution).Map(ctx, msg)
+	if errors.Is(err, v2fhir.ErrNotMapped) {
+		return m, nil // stored, acknowledged per policy, counted; nothing to write
+	}
+	if err != nil {
+		var ve *v2fhir.Error
+		if errors.As(err, &ve) {
+			return nil, permanentError{err}
+		}
+		return nil, err
+	}
+	if m.node, err = r4.ToNode(res.Bundle); err != nil {
+		return nil, permanentError{fmt.Errorf("hl7: bundle: %w", err)}
+	}
+	m.warnings = len(res.Warnings)
+	return m, nil
+}
+
+// outcome is what an inbox item records of its Bundle's writes:
+// Type/id/_history/n of each, exactly what the message wrote.
+func outcome(resps []transaction.Response, warnings int) string {
+	locs := make([]string, 0, len(resps))
+	for _, r := range resps {
+		if r.Location != "" {
+			locs = append(locs, r.Location)
+		}
+	}
+	out := strings.Join(locs, " ")
+	if warnings > 0 {
+		out += fmt.Sprintf(" (%d warnings)", warnings)
+	}
+	return out
+}
+
+// processed counts a message applied (and committed).
+func (s *Service) processed(m *mapped) {
+	s.stats.add(m.it.Partition, m.it.Type, func(c *counter) {
+		c.Processed++
+		if m.node == nil {
+			c.NotMapped++
+		}
+	})
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		s.log.Debug("hl7 message processed", "sender", m.it.Partition, "control_id", m.meta.ControlID,
+			"message_type", m.it.Type, "inbox_id", m.it.ID)
+	}
+}
+
 // process maps one message and applies it: v2fhir.Map, then
 // Processor.Prepare (searches, outside any transaction), then one store
 // transaction with the Bundle's writes and the inbox item marked done.
 func (s *Service) process(ctx context.Context, owner string, it *store.QueueItem) error {
-	var meta itemMeta
-	if err := json.Unmarshal(it.Meta, &meta); err != nil && len(it.Meta) > 0 {
-		return permanentError{fmt.Errorf("hl7: inbox item %d: metadata: %w", it.ID, err)}
-	}
-	opts := hl7v2.DecodeOptions{Charset: func(hl7v2.Sender, string) string { return meta.Charset }}
-	msg, err := opts.Parse(it.Body)
+	m, err := s.mapItem(ctx, it)
 	if err != nil {
-		return permanentError{fmt.Errorf("hl7: parse: %w", err)}
+		return err
 	}
-	res, err := s.mapper(it.Institution).Map(ctx, msg)
-	if errors.Is(err, v2fhir.ErrNotMapped) {
-		// Stored, acknowledged per policy, counted; nothing to write.
-		if err := s.complete(ctx, owner, it, nil, "not-mapped", meta, msg); err != nil {
+	if m.node == nil {
+		if err := s.complete(ctx, owner, it, nil, "not-mapped", m.meta, m.msg); err != nil {
 			return err
 		}
 		s.stats.add(it.Partition, it.Type, func(c *counter) { c.NotMapped++ })
 		return nil
 	}
-	if err != nil {
-		var ve *v2fhir.Error
-		if errors.As(err, &ve) {
-			return permanentError{err}
-		}
-		return err
-	}
-	node, err := r4.ToNode(res.Bundle)
-	if err != nil {
-		return permanentError{fmt.Errorf("hl7: bundle: %w", err)}
-	}
 	p := *s.proc
 	p.Institution = it.Institution
-	prep, err := p.Prepare(ctx, node)
+	prep, err := p.Prepare(ctx, m.node)
 	if err != nil {
 		return classify(err)
 	}
@@ -182,18 +254,77 @@ func (s *Service) process(ctx context.Context, owner string, it *store.QueueItem
 		if err != nil {
 			return "", classify(err)
 		}
-		locs := make([]string, 0, len(resps))
-		for _, r := range resps {
-			if r.Location != "" {
-				locs = append(locs, r.Location) // Type/id/_history/n: exactly what this message wrote
+		return outcome(resps, m.warnings), nil
+	}, "", m.meta, m.msg)
+}
+
+// processBatch applies a run of messages in one store transaction: one
+// commit (one fsync, each touched page written once) for the run instead
+// of one per message. Each Bundle is prepared inside the transaction
+// (Processor.PrepareIn), so it sees what the messages before it wrote: an
+// ORU finds the Patient the ADT just before it created. The batch stops
+// early when received messages wait for the store's writer (their ACKs go
+// first). It returns how many of items it applied and committed; on any
+// error nothing is committed, and the caller processes the messages one at
+// a time, where each failure is handled on its own.
+func (s *Service) processBatch(ctx context.Context, owner string, items []store.QueueItem) (int, error) {
+	ms := make([]*mapped, 0, len(items))
+	for i := range items {
+		m, err := s.mapItem(ctx, &items[i])
+		if err != nil {
+			break // this one fails on its own, after the batch before it
+		}
+		ms = append(ms, m)
+	}
+	if len(ms) < 2 {
+		return 0, nil
+	}
+	s.commit.yield(ctx, 20*time.Millisecond)
+	tx, err := s.store.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(ctx)
+	qt, ok := tx.(store.QueueTx)
+	if !ok {
+		return 0, errors.New("hl7: the store's transactions cannot complete queue items")
+	}
+	n := 0
+	for _, m := range ms {
+		if n > 0 && s.commit.waiting.Load() > 0 {
+			break
+		}
+		out := "not-mapped"
+		if m.node != nil {
+			p := *s.proc
+			p.Institution = m.it.Institution
+			prep, err := p.PrepareIn(ctx, tx, m.node)
+			if err != nil {
+				return 0, err
+			}
+			resps, err := p.ExecuteIn(ctx, tx, prep)
+			if err != nil {
+				return 0, err
+			}
+			out = outcome(resps, m.warnings)
+		}
+		if err := qt.QueueComplete(ctx, m.it.ID, owner, out); err != nil {
+			return 0, err
+		}
+		if item, ok := s.appAckItem(m.it, m.meta, m.msg, hl7v2.AckAccept, nil); ok {
+			if _, err := qt.QueueEnqueue(ctx, []store.QueueInput{item}); err != nil {
+				return 0, err
 			}
 		}
-		out := strings.Join(locs, " ")
-		if len(res.Warnings) > 0 {
-			out += fmt.Sprintf(" (%d warnings)", len(res.Warnings))
-		}
-		return out, nil
-	}, "", meta, msg)
+		n++
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, err
+	}
+	for _, m := range ms[:n] {
+		s.processed(m)
+	}
+	return n, nil
 }
 
 // complete runs apply and marks the item done in one transaction, with the

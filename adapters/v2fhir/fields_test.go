@@ -349,6 +349,78 @@ func TestMergeA40(t *testing.T) {
 	}
 }
 
+// TestMergeUnknownPrior: a merge whose prior patient the hub never saw
+// creates that prior, inactive and replaced by the survivor, instead of
+// patching nothing; a known prior is patched; a failing lookup fails the
+// mapping (to be retried), never guesses.
+func TestMergeUnknownPrior(t *testing.T) {
+	t.Parallel()
+	m, err := v2fhir.New(testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := hl7v2.Parse([]byte("MSH|^~\\&|HIS|COUNTY|HUB|YIGONG|20240301083000||ADT^A40^ADT_A39|M2|P|2.5.1\r" +
+		"EVN|A40|20240301083000\r" +
+		"PID|1||MRN001^^^HIS1^MR||王^小东\r" +
+		"MRG|MRN777^^^HIS1^MR||||||王^晓东\r"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		exists     bool
+		lookupErr  error
+		wantMethod string
+	}{
+		{"known prior", true, nil, "PATCH"},
+		{"unknown prior", false, nil, "POST"},
+		{"lookup fails", false, errors.New("store down"), ""},
+	} {
+		var asked []string
+		res, err := m.MapWith(context.Background(), msg, v2fhir.MapOptions{
+			PatientExists: func(_ context.Context, system, value string) (bool, error) {
+				asked = append(asked, system+"|"+value)
+				return tc.exists, tc.lookupErr
+			}})
+		if len(asked) != 1 || asked[0] != "http://hospital.example/fhir/mrn|MRN777" {
+			t.Errorf("%s: looked up %v", tc.name, asked)
+		}
+		if tc.lookupErr != nil {
+			if !errors.Is(err, tc.lookupErr) {
+				t.Errorf("%s: error %v, want the lookup's", tc.name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		checkStrict(t, res.Bundle)
+		if !res.LookedUp {
+			t.Errorf("%s: Result.LookedUp false", tc.name)
+		}
+		surv, prior := res.Bundle.Entry[0], res.Bundle.Entry[1]
+		if prior.Request.Method != tc.wantMethod {
+			t.Fatalf("%s: prior entry %s %s, want %s", tc.name, prior.Request.Method, prior.Request.Url, tc.wantMethod)
+		}
+		if tc.exists {
+			continue
+		}
+		p := prior.Resource.Resource.(*r4.Patient)
+		if p.Active == nil || *p.Active || len(p.Link) != 1 || p.Link[0].Type != "replaced-by" || p.Link[0].Other.Reference != surv.FullUrl {
+			t.Errorf("stub prior: active %v, links %+v", p.Active, p.Link)
+		}
+		if len(p.Identifier) != 1 || p.Identifier[0].Value != "MRN777" || p.Identifier[0].Use != "old" {
+			t.Errorf("stub prior identifiers %+v", p.Identifier)
+		}
+		if len(p.Name) != 1 || p.Name[0].Family != "王" || len(p.Name[0].Given) != 1 || p.Name[0].Given[0] != "晓东" {
+			t.Errorf("stub prior name (MRG-7) %+v", p.Name)
+		}
+		if want := "identifier=http%3A%2F%2Fhospital.example%2Ffhir%2Fmrn|MRN777&active=false"; prior.Request.IfNoneExist != want {
+			t.Errorf("stub ifNoneExist %q, want %q", prior.Request.IfNoneExist, want)
+		}
+	}
+}
+
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	m, err := v2fhir.New(testConfig())

@@ -37,6 +37,9 @@ type Result struct {
 	MessageKey string
 	// Type is the message type as mapped, e.g. "ADT^A01".
 	Type string
+	// LookedUp: the mapping consulted MapOptions (the store), so the
+	// Bundle is right only against the state it saw then.
+	LookedUp bool
 }
 
 // New validates cfg and returns a Mapper.
@@ -79,6 +82,23 @@ func New(cfg Config) (*Mapper, error) {
 // message type outside the mapped list, an *Error located at the fault for
 // a message that cannot be mapped, and ctx.Err() when ctx is done.
 func (m *Mapper) Map(ctx context.Context, msg *hl7v2.Message) (*Result, error) {
+	return m.MapWith(ctx, msg, MapOptions{})
+}
+
+// MapOptions are what a mapping may consult besides the message.
+type MapOptions struct {
+	// PatientExists reports whether a Patient with the identifier exists.
+	// A merge (A40, A47) asks it about the prior patient: a known prior
+	// is patched (inactive, replaced-by the survivor); an unknown one —
+	// the hub never saw it, as when a HIS sends a merge for a patient
+	// registered before the interface went live — is created as an
+	// inactive record replaced by the survivor, so that the merge still
+	// applies and stays visible. Nil: the prior is assumed known.
+	PatientExists func(ctx context.Context, system, value string) (bool, error)
+}
+
+// MapWith is Map with options.
+func (m *Mapper) MapWith(ctx context.Context, msg *hl7v2.Message, o MapOptions) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("v2fhir: %w", err)
 	}
@@ -97,6 +117,7 @@ func (m *Mapper) Map(ctx context.Context, msg *hl7v2.Message) (*Result, error) {
 		return nil, &Error{Segment: "MSH", Sequence: 1, Field: 10, Code: "101", Msg: "MSH-10 message control ID missing: entries could not be made idempotent"}
 	}
 	b := m.newBuilder(msg, code, trigger, ctl)
+	b.ctx, b.opts = ctx, o
 	if err := fn(b); err != nil {
 		return nil, err
 	}
@@ -105,6 +126,7 @@ func (m *Mapper) Map(ctx context.Context, msg *hl7v2.Message) (*Result, error) {
 		Warnings:   b.warnings,
 		MessageKey: b.sender + "|" + ctl,
 		Type:       code + "^" + trigger,
+		LookedUp:   b.lookedUp,
 	}, nil
 }
 
@@ -186,6 +208,10 @@ type builder struct {
 	segs     []segLoc
 	entries  []r4.BundleEntry
 	warnings []fhir.Issue
+
+	ctx      context.Context
+	opts     MapOptions
+	lookedUp bool // an option was consulted: the Bundle depends on the store's state
 
 	patientRef *r4.Reference // the PID patient, once mapped
 	patientID  *r4.Identifier

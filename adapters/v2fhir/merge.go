@@ -1,6 +1,7 @@
 package v2fhir
 
 import (
+	"fmt"
 	"strings"
 
 	"yigong/fhir/r4"
@@ -112,6 +113,19 @@ func (b *builder) mergePair(pidLoc, mrgLoc segLoc) error {
 	b.patientID = &r4.Identifier{System: key.System, Value: key.Value}
 	b.patientRef = b.add(p, pidLoc.String(), *key, upsert)
 
+	known := true
+	if b.opts.PatientExists != nil {
+		var err error
+		if known, err = b.opts.PatientExists(b.ctx, priorKey.System, priorKey.Value); err != nil {
+			return fmt.Errorf("v2fhir: look up the prior patient of MRG-1: %w", err)
+		}
+		b.lookedUp = true
+	}
+	if !known {
+		b.priorStub(mrgLoc, prior, priorURL, survivorURL)
+		return nil
+	}
+
 	ops := []r4.ParametersParameter{
 		patchOp("delete", "Patient.active", "", nil),
 		patchOp("add", "Patient", "active", &r4.ParametersParameter{Name: "value", ValueBoolean: r4.Bool(false)}),
@@ -134,6 +148,31 @@ func (b *builder) mergePair(pidLoc, mrgLoc segLoc) error {
 		b.notMapped(mrgLoc.field(7), "Patient", "MRG-7 prior patient name")
 	}
 	return nil
+}
+
+// priorStub records a prior patient the hub never saw: an inactive
+// Patient replaced by the survivor, holding the prior identifiers as old
+// ones and MRG-7's name. Its conditional create (on the identifier and
+// active=false, which the active survivor never matches) keeps the entry
+// idempotent.
+func (b *builder) priorStub(mrgLoc segLoc, prior []r4.Identifier, priorURL, survivorURL string) {
+	stub := &r4.Patient{Active: r4.Bool(false),
+		Link: []r4.PatientLink{{Other: &r4.Reference{Reference: survivorURL, Type: "Patient"}, Type: "replaced-by"}}}
+	for _, id := range prior {
+		id.Use = "old"
+		stub.Identifier = append(stub.Identifier, id)
+	}
+	for _, xpn := range mrgLoc.seg.Field(7).Repetitions() {
+		if n := b.humanName(hl7v2.ParseXPN(xpn)); n != nil {
+			stub.Name = append(stub.Name, *n)
+		}
+	}
+	b.entries = append(b.entries, r4.BundleEntry{
+		FullUrl:  priorURL,
+		Resource: &r4.AnyResource{Resource: stub},
+		Request: &r4.BundleEntryRequest{Method: "POST", Url: "Patient",
+			IfNoneExist: "identifier=" + tokenParam(prior[0].System, prior[0].Value) + "&active=false"},
+	})
 }
 
 // patchOp builds one FHIRPath Patch operation (http://hl7.org/fhir/R4/fhirpatch.html).

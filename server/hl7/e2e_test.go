@@ -182,21 +182,33 @@ func TestCorpusMLLPSend(t *testing.T) {
 	if !found {
 		t.Errorf("ADT-A01-01: no Observation in %s", byFile["ADT-A01-01"].Outcome)
 	}
+
+	// A40 and A47 whose prior patient (MRG-1) the hub never saw: the
+	// survivor replaces a prior created inactive and replaced-by it.
+	for file, prior := range map[string]string{"ADT-A40-01": "56789", "ADT-A47-01": "MR102"} {
+		pats := resources(t, hub, byFile[file])["Patient"]
+		if len(pats) != 2 {
+			t.Errorf("%s wrote %s, want the survivor and the prior", file, byFile[file].Outcome)
+			continue
+		}
+		surv, old := pats[0], pats[1]
+		if path(surv, "active") != true {
+			surv, old = old, surv
+		}
+		check(file+" prior active", path(old, "active"), false)
+		check(file+" prior identifier (MRG-1)", path(old, "identifier", 0, "value"), prior)
+		check(file+" prior link type", path(old, "link", 0, "type"), "replaced-by")
+		check(file+" prior link", path(old, "link", 0, "other", "reference"), "Patient/"+path(surv, "id").(string))
+		check(file+" survivor link type", path(surv, "link", 0, "type"), "replaces")
+		check(file+" survivor link", path(surv, "link", 0, "other", "reference"), "Patient/"+path(old, "id").(string))
+	}
 }
 
 // knownProcessingFailures are corpus messages that are stored and
 // acknowledged but whose Bundle the transaction processor refuses today;
 // they sit in the error state, visible and replayable. The causes lie
 // outside the HL7 intake (adapters/v2fhir, fhir/transaction).
-var knownProcessingFailures = map[string]string{
-	"ADT-A40-01": mergeIssue,
-	"ADT-A47-01": mergeIssue,
-}
-
-const (
-	mergeIssue = "the merge's conditional PATCH of the prior patient matches nothing (the corpus never created it); " +
-		"transaction fails the Bundle on a conditional patch without a match"
-)
+var knownProcessingFailures = map[string]string{}
 
 const adtA01 = "MSH|^~\\&|HIS|COUNTY|YIGONG|HUB|20240301083000||ADT^A01^ADT_A01|%s|P|2.5.1\r" +
 	"EVN|A01|20240301083000\r" +

@@ -166,6 +166,7 @@ type mapped struct {
 	msg      *hl7v2.Message
 	node     *fhir.Node // the transaction Bundle; nil when the type is not mapped
 	warnings int
+	lookedUp bool // the mapping consulted the store (outside any transaction)
 }
 
 // mapItem parses and maps one message; it touches no store.
@@ -180,7 +181,7 @@ func (s *Service) mapItem(ctx context.Context, it *store.QueueItem) (*mapped, er
 		return nil, permanentError{fmt.Errorf("hl7: parse: %w", err)}
 	}
 	m.msg = msg
-	res, err := s.mapper(it.Institution).Map(ctx, msg)
+	res, err := s.mapper(it.Institution).MapWith(ctx, msg, v2fhir.MapOptions{PatientExists: s.patientExists})
 	if errors.Is(err, v2fhir.ErrNotMapped) {
 		return m, nil // stored, acknowledged per policy, counted; nothing to write
 	}
@@ -194,8 +195,22 @@ func (s *Service) mapItem(ctx context.Context, it *store.QueueItem) (*mapped, er
 	if m.node, err = r4.ToNode(res.Bundle); err != nil {
 		return nil, permanentError{fmt.Errorf("hl7: bundle: %w", err)}
 	}
-	m.warnings = len(res.Warnings)
+	m.warnings, m.lookedUp = len(res.Warnings), res.LookedUp
 	return m, nil
+}
+
+// patientExists answers the mapping's question whether a Patient with an
+// identifier exists (a merge's prior patient), by search.
+func (s *Service) patientExists(ctx context.Context, system, value string) (bool, error) {
+	if s.proc.Matcher == nil {
+		return true, nil // cannot tell: assume known, as without the option
+	}
+	q := v2fhir.IdentifierQuery(system, value)
+	rs, err := s.proc.Matcher.Match(ctx, "Patient", q)
+	if err != nil {
+		return false, fmt.Errorf("hl7: look up Patient?%s: %w", q, err)
+	}
+	return len(rs) > 0, nil
 }
 
 // outcome is what an inbox item records of its Bundle's writes:
@@ -273,6 +288,9 @@ func (s *Service) processBatch(ctx context.Context, owner string, items []store.
 		m, err := s.mapItem(ctx, &items[i])
 		if err != nil {
 			break // this one fails on its own, after the batch before it
+		}
+		if i > 0 && m.lookedUp {
+			break // its mapping saw the store without this batch's writes: it goes first in the next
 		}
 		ms = append(ms, m)
 	}

@@ -1,7 +1,6 @@
 package aecg
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -30,7 +29,7 @@ func Decode(b []byte) (*ecg.Record, error) {
 	if len(b) > MaxSize {
 		return nil, fmt.Errorf("aecg: %w: %d bytes", ecg.ErrTooLarge, len(b))
 	}
-	root, err := parseTree(bytes.NewReader(b))
+	root, err := parseTree(b)
 	if err != nil {
 		return nil, err
 	}
@@ -207,6 +206,10 @@ func slistPQ(v *node) ([]float64, error) {
 	txt := digits.text.String()
 	out := make([]float64, 0, len(txt)/3)
 	for f := range strings.FieldsSeq(txt) {
+		if d, ok := smallInt(f); ok {
+			out = append(out, o+s*float64(d))
+			continue
+		}
 		d, err := strconv.ParseInt(f, 10, 64)
 		if err != nil {
 			x, ferr := strconv.ParseFloat(f, 64)
@@ -219,6 +222,31 @@ func slistPQ(v *node) ([]float64, error) {
 		out = append(out, o+s*float64(d))
 	}
 	return out, nil
+}
+
+// smallInt parses an optionally signed decimal of at most 9 digits, the
+// form nearly every digit takes; anything else is left to strconv.
+func smallInt(f string) (int64, bool) {
+	neg := false
+	if f != "" && (f[0] == '-' || f[0] == '+') {
+		neg = f[0] == '-'
+		f = f[1:]
+	}
+	if f == "" || len(f) > 9 {
+		return 0, false
+	}
+	var v int64
+	for i := 0; i < len(f); i++ {
+		c := f[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		v = v*10 + int64(c)
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // pq reads a PQ element's value in µV; def when the element is absent.

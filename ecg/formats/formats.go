@@ -9,18 +9,20 @@ import (
 	"yigong/ecg/ishne"
 	"yigong/ecg/mfer"
 	"yigong/ecg/muse"
+	"yigong/ecg/philips"
 	"yigong/ecg/scpecg"
 )
 
 // Readers returns a new map of the built-in single-file readers.
 func Readers() ecg.Readers {
 	return ecg.Readers{
-		ecg.FormatSCPECG:  scpecg.Decode,
-		ecg.FormatAECG:    aecg.Decode,
-		ecg.FormatDICOM:   dicomwave.Decode,
-		ecg.FormatMUSEXML: muse.Decode,
-		ecg.FormatISHNE:   ishne.Decode,
-		ecg.FormatMFER:    mfer.Decode,
+		ecg.FormatSCPECG:    scpecg.Decode,
+		ecg.FormatAECG:      aecg.Decode,
+		ecg.FormatDICOM:     dicomwave.Decode,
+		ecg.FormatMUSEXML:   muse.Decode,
+		ecg.FormatISHNE:     ishne.Decode,
+		ecg.FormatMFER:      mfer.Decode,
+		ecg.FormatSierraXML: philips.Decode,
 	}
 }
 

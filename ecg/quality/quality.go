@@ -53,10 +53,11 @@ func (l Limits) Check(rec *ecg.Record, r analysis.Report) []ecg.Finding {
 		return nil
 	}
 	var out []ecg.Finding
+	plans := map[int]*spectrumPlan{}
 	for _, lead := range rec.Leads {
 		out = append(out, l.flat(lead, rec.SampleRate)...)
 		out = append(out, l.clipping(lead, rec.SampleRate)...)
-		out = append(out, l.spectral(lead, rec.SampleRate)...)
+		out = append(out, l.spectral(lead, rec.SampleRate, plans)...)
 	}
 	out = append(out, l.reversals(r)...)
 	return out
@@ -146,7 +147,9 @@ func (l Limits) clipping(lead ecg.Lead, fs float64) []ecg.Finding {
 
 // spectral checks each segment of a lead for mains, muscle noise and
 // baseline wander.
-func (l Limits) spectral(lead ecg.Lead, fs float64) []ecg.Finding {
+// spectral checks each segment's spectrum; plans caches a spectrum plan by
+// segment length across the leads of one record.
+func (l Limits) spectral(lead ecg.Lead, fs float64, plans map[int]*spectrumPlan) []ecg.Finding {
 	x := lead.Samples
 	seg := max(1, int(l.Segment.Seconds()*fs))
 	var out []ecg.Finding
@@ -155,7 +158,12 @@ func (l Limits) spectral(lead ecg.Lead, fs float64) []ecg.Finding {
 		if e-s < int(2*fs) {
 			break // too short for 0.5 Hz resolution
 		}
-		m := Spectrum(x[s:e], fs)
+		p := plans[e-s]
+		if p == nil {
+			p = newPlan(e - s)
+			plans[e-s] = p
+		}
+		m := metrics(p.power(x[s:e], fs))
 		if m.Signal <= 0 {
 			continue
 		}
@@ -184,7 +192,14 @@ type SpectralMetrics struct {
 
 // Spectrum computes the spectral metrics of a segment.
 func Spectrum(x []float64, fs float64) SpectralMetrics {
-	p, df := powerSpectrum(x, fs)
+	if len(x) == 0 {
+		return SpectralMetrics{}
+	}
+	return metrics(powerSpectrum(x, fs))
+}
+
+func metrics(p []float64, df float64) SpectralMetrics {
+	fs := df * float64(2*(len(p)-1))
 	var m SpectralMetrics
 	m.Signal = bandPower(p, df, 0.5, 40)
 	if m.Signal <= 0 {

@@ -49,14 +49,21 @@
 // # Text and fonts
 //
 // SVG text is UTF-8, so Chinese names and institutions appear as found. The
-// PDF uses only the standard Type 1 font Helvetica (PDF 1.4 §5.5.1, the
-// base-14 fonts every reader has) with WinAnsiEncoding: it can show ASCII
-// and Latin-1 (µ, °, ×), nothing else. Embedding a CJK font is not possible
-// from the standard library, so characters outside WinAnsi are replaced by
-// "?" and the page carries a note that the SVG has the full text; callers
-// with a transliteration (the pinyin group of a DICOM person name) pass it
-// in [Header.NameLatin], which the PDF and PNG use instead. The PNG draws
-// text with a built-in 5×7 bitmap font (ASCII only) under the same rule.
+// PDF writes Latin text in the standard Type 1 font Helvetica (PDF 1.4
+// §5.5.1, the base-14 fonts every reader has) with WinAnsiEncoding, and
+// any line with other characters (Chinese) in [Options.Font]: a TrueType
+// font embedded as a subset (a Type0 font over a CIDFontType2 with
+// Identity-H encoding, only the glyphs used kept, and a ToUnicode map so
+// that the text can be searched and extracted). The PNG draws Latin text
+// with a built-in 5×7 bitmap font and such lines with the same font's
+// outlines, rasterised here (quadratic contours, non-zero winding,
+// anti-aliased). [FindFont] loads the font from [FontPaths], where the
+// Debian package fonts-wqy-microhei installs it
+// (/usr/share/fonts/truetype/wqy/wqy-microhei.ttc); fonts with CFF
+// outlines (Noto CJK) are refused. Without a font, characters outside
+// WinAnsi are replaced by "?" and the page carries a note that the SVG has
+// the full text; callers with a transliteration (the pinyin group of a
+// DICOM person name) pass it in [Header.NameLatin], used then instead.
 //
 // # Concurrency
 //

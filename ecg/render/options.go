@@ -64,6 +64,11 @@ type Options struct {
 	Measurements []ecg.Measurement
 	// Findings are the quality and critical findings to list.
 	Findings []ecg.Finding
+
+	// Font draws the text that Helvetica and the built-in bitmap font
+	// cannot (Chinese) in the PDF (embedded as a subset) and the PNG; see
+	// [FindFont]. Without it such characters become "?" with a note.
+	Font *Font
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -98,8 +103,8 @@ func (o Options) withDefaults() (Options, error) {
 type Header struct {
 	Name string
 	// NameLatin is a transliteration of Name (pinyin) used by the PDF and
-	// PNG, which cannot draw Chinese; empty means Name with its non-Latin
-	// characters replaced.
+	// PNG when they have no [Options.Font] to draw Chinese; empty means
+	// Name with its non-Latin characters replaced.
 	NameLatin   string
 	Sex         string
 	Age         string

@@ -17,10 +17,11 @@ import (
 // (§3.3.3), the grid and traces as stroked vector paths (§4.4) with the
 // traces clipped to the grid (§4.4.3), and text in the standard Type 1
 // fonts Helvetica and Helvetica-Bold with WinAnsiEncoding (§5.5.1, §5.5.5,
-// appendix D), which need no embedding. The cross-reference table (§3.4.3)
-// gives the byte offset of every object. Characters outside WinAnsi
-// (Chinese) are written as "?" with a note on the page; see the package
-// documentation.
+// appendix D), which need no embedding. Text with characters outside
+// WinAnsi (Chinese) is drawn with [Options.Font], embedded as a subset;
+// without a font such characters are written as "?" with a note on the
+// page (see the package documentation). The cross-reference table
+// (§3.4.3) gives the byte offset of every object.
 func PDF(w io.Writer, rec *ecg.Record, o Options) error {
 	p, err := layout(rec, o)
 	if err != nil {
@@ -101,7 +102,29 @@ func PDF(w io.Writer, rec *ecg.Record, o Options) error {
 		c.WriteString(pdfString(s))
 		c.WriteString(" Tj ET\n")
 	}
+	var cjk *pdfFont
+	if o.Font != nil {
+		cjk = &pdfFont{f: o.Font, used: map[uint16]rune{}}
+	}
 	for i, l := range p.labels {
+		if cjk != nil && needsFont(l.s) {
+			h, missing := cjk.hex(l.s)
+			replaced = replaced || missing
+			c.WriteString("BT /F3 ")
+			n(l.size * k)
+			c.WriteString(" Tf ")
+			color(l.color, "rg")
+			if l.bold { // fill and stroke: the font has no bold face
+				color(l.color, "RG")
+				c.WriteString("2 Tr ")
+				n(l.size * k / 30)
+				c.WriteString(" w ")
+			}
+			c.WriteString("1 0 0 1 ")
+			xy(point{l.x, l.y})
+			c.WriteString(" Tm " + h + " Tj ET\n")
+			continue
+		}
 		s := l.s
 		if t, ok := p.latin[i]; ok {
 			s = t
@@ -111,16 +134,24 @@ func PDF(w io.Writer, rec *ecg.Record, o Options) error {
 		text(l, s)
 	}
 	if replaced {
-		text(nonLatinNote(), nonLatinNote().s)
+		note := nonLatinNote()
+		if cjk != nil {
+			note.s = "Note: characters missing from the font are shown as boxes or ?."
+		}
+		text(note, note.s)
 	}
 
-	var z bytes.Buffer
-	zw := zlib.NewWriter(&z)
-	if _, err := zw.Write(c.Bytes()); err != nil {
+	zc, err := deflate(c.Bytes())
+	if err != nil {
 		return fmt.Errorf("render: compress PDF content: %w", err)
 	}
-	if err := zw.Close(); err != nil {
-		return fmt.Errorf("render: compress PDF content: %w", err)
+	var fontObjs [][]byte
+	fonts := "/F1 5 0 R /F2 6 0 R"
+	if cjk != nil && len(cjk.used) > 0 {
+		if fontObjs, err = cjk.objects(7, deflate); err != nil {
+			return fmt.Errorf("render: embed font: %w", err)
+		}
+		fonts += " /F3 7 0 R"
 	}
 
 	var f bytes.Buffer
@@ -136,10 +167,13 @@ func PDF(w io.Writer, rec *ecg.Record, o Options) error {
 	}
 	obj([]byte("<< /Type /Catalog /Pages 2 0 R >>"))
 	obj([]byte("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"))
-	obj(fmt.Appendf(nil, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> /Contents 4 0 R >>", pageW*k, pageH*k))
-	obj(fmt.Appendf(nil, "<< /Length %d /Filter /FlateDecode >>\nstream\n", z.Len()), z.Bytes(), []byte("\nendstream"))
+	obj(fmt.Appendf(nil, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << %s >> >> /Contents 4 0 R >>", pageW*k, pageH*k, fonts))
+	obj(fmt.Appendf(nil, "<< /Length %d /Filter /FlateDecode >>\nstream\n", len(zc)), zc, []byte("\nendstream"))
 	obj([]byte("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"))
 	obj([]byte("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"))
+	for _, b := range fontObjs {
+		obj(b)
+	}
 	obj([]byte("<< /Producer (yigong ecg/render) /Title (Electrocardiogram) >>"))
 	xref := f.Len()
 	fmt.Fprintf(&f, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
@@ -175,4 +209,17 @@ func pdfString(s string) string {
 	}
 	b.WriteByte(')')
 	return b.String()
+}
+
+// deflate is b zlib-compressed, for FlateDecode streams (§3.3.3).
+func deflate(b []byte) ([]byte, error) {
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	if _, err := zw.Write(b); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return z.Bytes(), nil
 }

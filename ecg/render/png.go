@@ -65,6 +65,10 @@ func Image(rec *ecg.Record, o Options) (*image.RGBA, error) {
 	r.composite(cov, colTrace)
 	replaced := false
 	for i, l := range p.labels {
+		if o.Font != nil && needsFont(l.s) {
+			replaced = r.ttfText(l, l.s, o.Font) || replaced
+			continue
+		}
 		s := l.s
 		if t, ok := p.latin[i]; ok {
 			s = t
@@ -74,7 +78,11 @@ func Image(rec *ecg.Record, o Options) (*image.RGBA, error) {
 		r.text(l, s)
 	}
 	if replaced {
-		r.text(nonLatinNote(), nonLatinNote().s)
+		note := nonLatinNote()
+		if o.Font != nil {
+			note.s = "Note: characters missing from the font are shown as boxes or ?."
+		}
+		r.text(note, note.s)
 	}
 	return r.img, nil
 }

@@ -17,8 +17,10 @@
 //     (2), age (4), birth date (5), height (6), weight (7), sex (8),
 //     acquiring device (14: manufacturer code, model, serial number,
 //     software, manufacturer name), institution (16), acquisition date and
-//     time (25, 26), time zone (34). Text is UTF-8 when valid, else
-//     ISO 8859-1; other character sets (GB 2312 carts) are not decoded.
+//     time (25, 26), time zone (34). Text is decoded by the language
+//     support code of tag 14: GB 2312 (0x27) as GB18030, the ISO 8859
+//     parts, JIS (EUC-JP) and KS C 5601; ASCII, ISO 8859-1 and ISO 10646
+//     text is UTF-8 when valid, else ISO 8859-1.
 //   - Section 2: Huffman tables, the default table (19999) and custom
 //     tables with table switching. Custom-table base codes are read with the
 //     first transmitted bit in the least significant position; no real file

@@ -7,6 +7,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"yigong/ecg"
 )
 
@@ -35,10 +41,18 @@ const (
 
 // text returns a NUL-terminated string field. Text that is not UTF-8 is
 // read as ISO 8859-1 (the SCP-ECG default character set).
-func text(b []byte) string {
+func text(b []byte) string { return latin1(b) }
+
+// trimNUL cuts b at its first NUL.
+func trimNUL(b []byte) []byte {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
+		return b[:i]
 	}
+	return b
+}
+
+func latin1(b []byte) string {
+	b = trimNUL(b)
 	if utf8.Valid(b) {
 		return strings.TrimSpace(string(b))
 	}
@@ -49,7 +63,84 @@ func text(b []byte) string {
 	return strings.TrimSpace(string(r))
 }
 
+// languageOffset is the language support code's place in tag 14 (and 15):
+// after institution (2), department (2), device id (2), device type (1),
+// manufacturer (1), model (6), protocol revision (1) and compatibility
+// level (1).
+const languageOffset = 16
+
+// textDecoder returns how the free-text fields of section 1 are decoded,
+// from the language support code of tag 14 (EN 1064 §5.5.3.14: bit 0
+// clear is 8-bit ASCII; xxxxxx01 ISO 8859-1; 0x03 ISO 8859-2, 0x0B -4,
+// 0x13 -5, 0x1B -6, 0x23 -7, 0x2B -8, 0x33 -11, 0x3B -15; 0x07 ISO 10646;
+// 0x0F, 0x17, 0x1F the JIS sets; 0x27 GB 2312; 0x2F KS C 5601). GB 2312
+// text is decoded as GB18030, its superset, which Chinese carts write
+// under this code. Text that is valid UTF-8 is taken as UTF-8 whatever the
+// code (carts that declare GB 2312 and write UTF-8 exist). Codes without a
+// decoder here fall back to [latin1].
+func textDecoder(b []byte) func([]byte) string {
+	code, ok := languageCode(b)
+	if !ok {
+		return latin1
+	}
+	var enc encoding.Encoding
+	switch {
+	case code&1 == 0, code&3 == 1:
+		return latin1
+	case code == 0x27:
+		enc = simplifiedchinese.GB18030
+	case code == 0x07:
+		return latin1 // ISO 10646: UTF-8 passes through, nothing else is decoded
+	case code == 0x0F, code == 0x17, code == 0x1F:
+		enc = japanese.EUCJP
+	case code == 0x2F:
+		enc = korean.EUCKR
+	default:
+		if cm, ok := latinParts[code]; ok {
+			enc = cm
+		} else {
+			return latin1
+		}
+	}
+	return func(v []byte) string {
+		v = trimNUL(v)
+		if utf8.Valid(v) {
+			// ASCII, or a cart that declares a national set but writes
+			// UTF-8: multi-byte text valid as UTF-8 is rarely anything else.
+			return strings.TrimSpace(string(v))
+		}
+		s, err := enc.NewDecoder().Bytes(v)
+		if err != nil {
+			return latin1(v)
+		}
+		return strings.TrimSpace(string(s))
+	}
+}
+
+var latinParts = map[byte]encoding.Encoding{
+	0x03: charmap.ISO8859_2, 0x0B: charmap.ISO8859_4, 0x13: charmap.ISO8859_5,
+	0x1B: charmap.ISO8859_6, 0x23: charmap.ISO8859_7, 0x2B: charmap.ISO8859_8,
+	0x33: charmap.Windows874, 0x3B: charmap.ISO8859_15,
+}
+
+// languageCode finds the language support code in section 1's tag 14.
+func languageCode(b []byte) (byte, bool) {
+	for p := 0; p+3 <= len(b); {
+		tag, n := int(b[p]), int(le16(b[p+1:]))
+		p += 3
+		if tag == tagTerminator || p+n > len(b) {
+			break
+		}
+		if tag == tagAcqDevice && n > languageOffset {
+			return b[p+languageOffset], true
+		}
+		p += n
+	}
+	return 0, false
+}
+
 func parsePatient(b []byte, rec *ecg.Record) error {
+	text := textDecoder(b)
 	var (
 		date       time.Time
 		hasDate    bool
@@ -131,7 +222,7 @@ func parsePatient(b []byte, rec *ecg.Record) error {
 				}
 			}
 		case tagAcqDevice:
-			parseDevice(v, &rec.Device)
+			parseDevice(v, &rec.Device, text)
 		case tagInstitution:
 			rec.Device.Institution = text(v)
 		case tagAcqDate:
@@ -169,7 +260,7 @@ func parsePatient(b []byte, rec *ecg.Record) error {
 // capabilities, mains frequency (1 each), 16 reserved bytes, then the
 // length-prefixed analysing program revision and NUL-terminated serial
 // number, system software, SCP implementation software and manufacturer.
-func parseDevice(v []byte, d *ecg.Device) {
+func parseDevice(v []byte, d *ecg.Device, text func([]byte) string) {
 	if len(v) < 14 {
 		return
 	}

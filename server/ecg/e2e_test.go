@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"yigong/conformance/corpus"
+	"yigong/ecg"
+	"yigong/ecg/aecg"
+	"yigong/ecg/philips/philipstest"
 	"yigong/server"
 	"yigong/server/servertest"
 )
@@ -166,6 +169,25 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("three files of one patient made %d patients", len(patients))
 			}
 
+			t.Run("Philips Sierra XML", func(t *testing.T) {
+				raw, err := os.ReadFile(filepath.Join(dir, "Example.xml"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec, err := aecg.Decode(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec.Patient = ecg.Patient{ID: "PW-1", FamilyName: "王", GivenName: "小东"}
+				doc, err := philipstest.Encode(rec, philipstest.Options{Resolution: 2.5})
+				if err != nil {
+					t.Fatal(err)
+				}
+				status, _, dr := do(t, http.MethodPost, h.URL("/ingest/ecg"), doc)
+				if status != http.StatusCreated || dr.ResourceType != "DiagnosticReport" || len(dr.Result) < 10 {
+					t.Fatalf("POST: %d %s, %d results, %+v", status, dr.ResourceType, len(dr.Result), dr.Issue)
+				}
+			})
 			t.Run("garbage", func(t *testing.T) {
 				status, _, oo := do(t, http.MethodPost, h.URL("/ingest/ecg"), []byte("this is not an ECG at all\x00\x01"))
 				if status != http.StatusUnsupportedMediaType || oo.ResourceType != "OperationOutcome" {

@@ -33,6 +33,11 @@ type Config struct {
 	PatientIDSystem string `yaml:"patient_id_system"`
 	// Watch is the watched folder for carts that can only export files.
 	Watch Watch `yaml:"watch"`
+	// Font is a TrueType font file with Chinese glyphs for the PDF
+	// reports; "" looks at render.FontPaths (the Debian package
+	// fonts-wqy-microhei). Without one, Chinese text in the PDF becomes
+	// "?" and a warning is logged at start.
+	Font string `yaml:"font"`
 }
 
 // Watch configures the watched folder.
@@ -92,6 +97,7 @@ type Service struct {
 	opts   Options
 	log    *slog.Logger
 	mapper *ecgfhir.Mapper
+	font   *render.Font // nil: Chinese text is drawn as "?"
 
 	mu   sync.Mutex // guards stop
 	stop context.CancelFunc
@@ -117,7 +123,15 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ecg: %w", err)
 	}
-	return &Service{opts: opts, log: opts.Log, mapper: m}, nil
+	var font *render.Font
+	if opts.Font != "" {
+		if font, err = render.LoadFont(opts.Font); err != nil {
+			return nil, fmt.Errorf("ecg: font: %w", err)
+		}
+	} else if font, err = render.FindFont(); err != nil {
+		opts.Log.Warn("ECG reports will show Chinese text as ?", "err", err)
+	}
+	return &Service{opts: opts, log: opts.Log, mapper: m, font: font}, nil
 }
 
 // Start starts the watched folder (when configured). The watcher runs
@@ -227,7 +241,7 @@ func (s *Service) Ingest(ctx context.Context, raw []byte) (*Result, error) {
 	rep := analysis.Measure(rec)
 	findings := append(analysis.Critical(rec, rep), quality.Check(rec, rep)...)
 	var pdf bytes.Buffer
-	if err := render.PDF(&pdf, rec, render.Options{Measurements: rep.Measurements, Findings: findings}); err != nil {
+	if err := render.PDF(&pdf, rec, render.Options{Measurements: rep.Measurements, Findings: findings, Font: s.font}); err != nil {
 		return nil, fmt.Errorf("ecg: render: %w", err)
 	}
 	in := ecgfhir.Input{Record: rec, Original: raw, Measurements: rep.Measurements, Findings: findings,

@@ -8,9 +8,10 @@ import (
 )
 
 // startHL7 starts HL7 v2 intake (MLLP listeners, inbox workers, outbound
-// delivery) when listeners are configured.
+// delivery) when listeners or subscriptions (notifications out) are
+// configured.
 func (s *Server) startHL7(ctx context.Context) error {
-	if len(s.cfg.MLLP.Listeners) == 0 {
+	if len(s.cfg.MLLP.Listeners) == 0 && len(s.cfg.MLLP.Subscriptions) == 0 {
 		return nil
 	}
 	svc, err := hl7.New(s.cfg.MLLP, hl7.Deps{Store: s.store, Processor: s.api.Processor(), Institution: s.cfg.Institution,
@@ -34,5 +35,5 @@ func (s *Server) MLLPAddrs() []net.Addr {
 	return s.hl7.Addrs()
 }
 
-// HL7 is the HL7 v2 service, nil without MLLP listeners.
+// HL7 is the HL7 v2 service, nil without MLLP listeners and subscriptions.
 func (s *Server) HL7() *hl7.Service { return s.hl7 }

@@ -95,6 +95,8 @@ type Mapping struct {
 // Subscription sends notifications of one institution's changes to a
 // downstream system.
 type Subscription struct {
+	// Name keys the subscription's position in the change outbox
+	// (default: the destination); renaming one starts it afresh.
 	Name        string   `yaml:"name"`
 	Destination string   `yaml:"destination"` // host:port of the receiver's MLLP listener
 	Institution string   `yaml:"institution"` // whose changes; "" = every institution
@@ -102,6 +104,10 @@ type Subscription struct {
 	// Application and Facility fill MSH-5/MSH-6 of the messages sent.
 	Application string `yaml:"application"`
 	Facility    string `yaml:"facility"`
+	// Sender is the inbox partition (MSH-3.1^MSH-4.1) of the receiver's
+	// own messages, whose writes it is not told about; default
+	// Application^Facility (Application^Application without a facility).
+	Sender string `yaml:"sender"`
 }
 
 // Outbound configures delivery by the MLLP client.
@@ -164,12 +170,13 @@ func (c *Config) Validate(institution string) error {
 			}
 		}
 	}
-	if len(c.Subscriptions) > 0 {
-		// The FHIR → v2 translator (adapters/fhirv2) and the change-outbox
-		// consumer are not built yet: refuse rather than ignore.
-		bad("subscriptions: not implemented yet (outbound notifications are planned; the delivery queue exists)")
-	}
+	subNames := map[string]bool{}
 	for i, s := range c.Subscriptions {
+		if n := s.name(); subNames[n] {
+			bad("subscriptions[%d]: duplicate name %q (name, else destination, keys its position)", i, n)
+		} else {
+			subNames[n] = true
+		}
 		if _, _, err := net.SplitHostPort(s.Destination); err != nil {
 			bad("subscriptions[%d].destination %q: %v", i, s.Destination, err)
 		}

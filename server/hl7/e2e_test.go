@@ -113,9 +113,20 @@ func TestCorpusMLLPSend(t *testing.T) {
 			notMapped++
 		}
 	}
+	// The counters are updated just after each commit, so the inbox may
+	// show the last run done a moment before the stats count it.
 	var nm int64
-	for _, r := range st.Inbox {
-		nm += r.NotMapped
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		nm = 0
+		for _, r := range st.Inbox {
+			nm += r.NotMapped
+		}
+		if nm == int64(notMapped) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond) // polling the stats with a deadline
+		st = statsReport{}
+		getJSON(t, hub.URL("/admin/hl7/stats"), &st)
 	}
 	if nm != int64(notMapped) {
 		t.Errorf("stats count %d unmapped messages, the inbox %d", nm, notMapped)

@@ -50,6 +50,7 @@ type Service struct {
 	noBatch        atomic.Bool // set when a batch found that the store's transactions cannot search
 	wakeInbox      chan struct{}
 	wakeOutbox     chan struct{}
+	notify         *notifier // nil without subscriptions
 
 	mapperMu sync.Mutex // guards mappers
 	mappers  map[string]*v2fhir.Mapper
@@ -86,6 +87,13 @@ func New(cfg Config, d Deps) (*Service, error) {
 		if _, err := s.newMapper(inst); err != nil {
 			return nil, err
 		}
+	}
+	if len(cfg.Subscriptions) > 0 {
+		n, err := newNotifier(s, d.Institution)
+		if err != nil {
+			return nil, err
+		}
+		s.notify = n
 	}
 	s.commit = newCommitter(q, cfg.GroupCommit)
 	s.commit.after = func(items []store.QueueInput, res []store.Enqueued) {
@@ -152,7 +160,8 @@ func (s *Service) nextControlID() string {
 }
 
 // Start binds every listener, then starts the committer, the inbox
-// workers and the outbound delivery. Listeners bound before a failure are
+// workers, the outbound delivery and, with subscriptions, the notifier
+// (notify.go), which stops with the workers. Listeners bound before a failure are
 // closed again.
 func (s *Service) Start(ctx context.Context) error {
 	var bound []*listener
@@ -216,6 +225,16 @@ func (s *Service) Start(ctx context.Context) error {
 		s.workWG.Go(func() { s.work(workCtx, owner) })
 	}
 	s.workWG.Go(func() { s.deliver(workCtx, s.instance+"/out") })
+	if s.notify != nil {
+		// Positions are loaded before Start returns, so a new
+		// subscription's start is the hub's start: every change written
+		// through the hub from then on is notified.
+		loadErr := s.notify.load(ctx)
+		if loadErr != nil {
+			s.log.Warn("hl7 notifications: loading positions; retrying in the background", "err", loadErr)
+		}
+		s.workWG.Go(func() { s.notify.run(workCtx, loadErr == nil) })
+	}
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"yigong/adapters/ecgfhir"
 	"yigong/conformance/corpus"
+	"yigong/conformance/cputime"
 	"yigong/ecg"
 	"yigong/ecg/aecg"
 	"yigong/ecg/analysis"
@@ -52,10 +53,10 @@ func pipeline(b *testing.B, m *ecgfhir.Mapper, rec *ecg.Record, raw []byte, pdf 
 // wall-clock ns/op counts the time other processes hold the cores; CPU
 // time does not. Run with -cpu 1 so that it is one core's time.
 func cpuPerOp(b *testing.B) func() {
-	start := cpuTime()
+	start := cputime.Used()
 	return func() {
 		if b.N > 0 {
-			b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
+			b.ReportMetric(float64(cputime.Used()-start)/float64(b.N)/1e6, "cpu-ms/op")
 		}
 	}
 }

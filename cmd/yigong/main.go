@@ -46,6 +46,7 @@ func commands() []command {
 		{"check-config", "validate a configuration file", cmdCheckConfig},
 		{"fhirpath", "evaluate a FHIRPath expression on a resource", cmdFHIRPath},
 		{"audit", "audit trail: 'audit verify' checks the hash chain", cmdAudit},
+		{"token", "get an access token for the demo backend client (for curl)", cmdToken},
 		{"hl7", "HL7 v2: 'hl7 stats' prints counts per sender and message type", cmdHL7},
 		{"import", "load Bundles and NDJSON over HTTP or into a store", cmdImport},
 		{"empi", "patient index: 'empi relink' re-matches every Patient of the store", cmdEMPI},

@@ -20,8 +20,10 @@
 // 0041_audit.sql; UPDATE is refused by a trigger), not as FHIR resources:
 // the FHIR API cannot update or delete them because it does not reach them,
 // and writing one resource per read would double every read's cost and
-// flood the outbox. Round 2 serves them read-only as AuditEvent search to
-// the audit administrator only.
+// flood the outbox. server/fhirapi serves them read-only as AuditEvent read
+// and search (the id is the sequence number), to the audit administrator
+// only; the hub's HTTP middleware (server/security_http.go) records one
+// event per answered request.
 //
 // # Writing
 //

@@ -11,6 +11,7 @@ import (
 	"yigong/fhir"
 	"yigong/fhir/model"
 	"yigong/fhir/store"
+	"yigong/server/auth/accounts"
 	"yigong/server/auth/scope"
 )
 
@@ -56,15 +57,23 @@ func (c *Checker) Decide(p *Principal, resourceType, interaction string) (Decisi
 	if p == nil {
 		return Decision{}, &fhir.Error{Kind: fhir.KindUnauthorized, Msg: "auth: no credentials"}
 	}
-	if p.Kind == KindDev {
-		return Decision{Grant: scope.Grant{Allowed: true, Unrestricted: true}}, nil
-	}
 	perm, ok := scope.Interaction(interaction)
 	if !ok {
 		return Decision{}, forbidden("auth: unknown interaction %q", interaction)
 	}
-	if resourceType == "AuditEvent" && perm&(scope.Create|scope.Update|scope.Delete) != 0 {
-		return Decision{}, forbidden("auth: AuditEvents are written by the hub only")
+	// The audit trail is the hub's own: nobody writes it through the API,
+	// not even in development mode, and only the audit administrator
+	// (三员分立) reads it.
+	if resourceType == "AuditEvent" {
+		if perm&(scope.Create|scope.Update|scope.Delete) != 0 {
+			return Decision{}, forbidden("auth: AuditEvents are written by the hub only")
+		}
+		if p.Kind != KindDev && p.Admin != string(accounts.AuditAdmin) {
+			return Decision{}, forbidden("auth: only the audit administrator reads AuditEvents")
+		}
+	}
+	if p.Kind == KindDev {
+		return Decision{Grant: scope.Grant{Allowed: true, Unrestricted: true}}, nil
 	}
 	g := p.Scopes.Allows(resourceType, perm)
 	if !g.Allowed {

@@ -27,8 +27,16 @@
 // # Decision order
 //
 // A request is allowed when all of these say yes: the token's scopes
-// (Check), the user's roles (roles.Allows) and the institution visibility
-// (institution.Visibility, applied by the store's query layer in round 2).
-// A patient-context token additionally limits every resource to that
+// (Check), the user's roles (roles.Allows, when Checker.Roles is set; the
+// hub does not set it yet) and the institution visibility
+// (institution.Visibility, to be applied by the store's query layer). A
+// patient-context token additionally limits every resource to that
 // patient's compartment.
+//
+// # Wiring
+//
+// The server mounts Middleware on /fhir, /dicomweb, /ingest, /ecg and
+// /admin (server/security_http.go); server/fhirapi asks Checker.Decide
+// before it touches the store and Checker.CheckResource for every resource
+// it returns or writes (server/fhirapi/access.go).
 package auth

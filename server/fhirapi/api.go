@@ -13,6 +13,7 @@ import (
 	"yigong/fhir/fhirjson"
 	"yigong/fhir/model"
 	"yigong/fhir/store"
+	"yigong/server/auth"
 )
 
 // API serves the FHIR REST interactions from a store.
@@ -21,8 +22,10 @@ type API struct {
 	log         *slog.Logger
 	baseURL     func() string
 	institution string
-	matcher     Matcher // nil: no Patient/$match
-	merger      Merger  // nil: no Patient/$merge, $unmerge
+	matcher     Matcher        // nil: no Patient/$match
+	merger      Merger         // nil: no Patient/$merge, $unmerge
+	access      *auth.Checker  // nil: no access control
+	auditLog    store.AuditLog // nil: AuditEvent is served from the store like any type
 }
 
 // Options configure an API.
@@ -39,6 +42,13 @@ type Options struct {
 	// operations out of the routes and the CapabilityStatement.
 	Matcher Matcher
 	Merger  Merger
+	// Access, when set, is asked about every interaction, returned
+	// resource and transaction entry (access.go); requests then carry an
+	// auth.Principal (auth.Middleware). Nil allows everything.
+	Access *auth.Checker
+	// AuditLog, when set, serves AuditEvent read and search from the
+	// hub's audit trail (read-only; audit.go).
+	AuditLog store.AuditLog
 }
 
 // New returns an API over st.
@@ -47,7 +57,7 @@ func New(st store.Store, opts Options) (*API, error) {
 		return nil, errors.New("fhirapi: store, BaseURL, Institution and Log are required")
 	}
 	return &API{store: st, log: opts.Log, baseURL: opts.BaseURL, institution: opts.Institution,
-		matcher: opts.Matcher, merger: opts.Merger}, nil
+		matcher: opts.Matcher, merger: opts.Merger, access: opts.Access, auditLog: opts.AuditLog}, nil
 }
 
 // Interaction is one registered route, as the CapabilityStatement declares it.

@@ -21,6 +21,10 @@ func (a *API) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	g := a.guard(c)
+	if _, err := g.decide(typ, "create"); err != nil {
+		return err
+	}
 	p := parsePrefer(c)
 	n, warnings, err := decodeResource(c, typ, p)
 	if err != nil {
@@ -28,6 +32,9 @@ func (a *API) create(c echo.Context) error {
 	}
 	body, err := fhirjson.Marshal(n)
 	if err != nil {
+		return err
+	}
+	if err := g.check(typ, "create", body); err != nil {
 		return err
 	}
 	in := store.Input{Institution: a.institution, Type: typ, JSON: body}
@@ -40,6 +47,8 @@ func (a *API) create(c echo.Context) error {
 		status := http.StatusOK
 		if created {
 			status = http.StatusCreated
+		} else if err := g.check(typ, "read", r.JSON); err != nil {
+			return err // the match is not the caller's to see
 		}
 		return a.respond(c, status, r, p, warnings)
 	}

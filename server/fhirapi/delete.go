@@ -27,6 +27,22 @@ func (a *API) delete(c echo.Context) error {
 		}
 		ifMatch = v
 	}
+	g := a.guard(c)
+	if _, err := g.decide(typ, "delete"); err != nil {
+		return err
+	}
+	if g.restricted(typ, "delete") {
+		cur, err := a.store.Read(c.Request().Context(), store.Ref{Type: typ, ID: id})
+		if err != nil {
+			return err
+		}
+		if err := g.check(typ, "delete", cur.JSON); err != nil {
+			return err
+		}
+		if ifMatch == 0 {
+			ifMatch = cur.Version
+		}
+	}
 	r, err := a.store.Delete(c.Request().Context(), store.Ref{Type: typ, ID: id}, ifMatch)
 	if err != nil {
 		return err
@@ -49,9 +65,18 @@ func (a *API) conditionalDelete(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	g := a.guard(c)
+	if _, err := g.decide(typ, "delete"); err != nil {
+		return err
+	}
 	matches, err := a.conditionalTarget(ctx, typ, c.QueryString())
 	if err != nil {
 		return err
+	}
+	for _, m := range matches {
+		if err := g.check(typ, "delete", m.JSON); err != nil {
+			return err
+		}
 	}
 	tx, err := a.store.Begin(ctx)
 	if err != nil {

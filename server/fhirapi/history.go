@@ -41,6 +41,19 @@ func (a *API) historySystem(c echo.Context) error { return a.history(c, "", "") 
 // take FHIR instants (a local time without offset is read as +08:00).
 func (a *API) history(c echo.Context, typ, id string) error {
 	q := store.HistoryQuery{Type: typ, ID: id, Cursor: c.QueryParam("_cursor")}
+	interaction := "history-system"
+	switch {
+	case id != "":
+		interaction = "history-instance"
+	case typ != "":
+		interaction = "history-type"
+	}
+	g := a.guard(c)
+	if typ != "" {
+		if _, err := g.decide(typ, interaction); err != nil {
+			return err
+		}
+	}
 	var err error
 	if q.Count, err = countParam(c); err != nil {
 		return err
@@ -55,6 +68,7 @@ func (a *API) history(c echo.Context, typ, id string) error {
 	if err != nil {
 		return err
 	}
+	page.Entries = g.filter(page.Entries, interaction)
 	if id != "" && len(page.Entries) == 0 && q.Cursor == "" && q.Since.IsZero() && q.At.IsZero() {
 		return fhir.Errorf(fhir.KindNotFound, "%s/%s has no history: it does not exist", typ, id)
 	}

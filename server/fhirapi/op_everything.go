@@ -79,8 +79,15 @@ func (o *operations) everything(c echo.Context) error {
 	cursor := ps.str("_cursor")
 
 	ctx := c.Request().Context()
+	g := o.api.guard(c)
+	if _, err := g.decide(typ, "read"); err != nil {
+		return err
+	}
 	focus, err := o.api.store.Read(ctx, store.Ref{Type: typ, ID: id})
 	if err != nil {
+		return err
+	}
+	if err := g.check(typ, "read", focus.JSON); err != nil {
 		return err
 	}
 	se, ok := o.api.store.(store.Searcher)
@@ -107,6 +114,9 @@ func (o *operations) everything(c echo.Context) error {
 	keys := make([]string, 0, len(found))
 	for k, r := range found {
 		if types != nil && !types[r.Type] || !since.IsZero() && r.LastUpdated.Before(since) {
+			continue
+		}
+		if !g.visible(r, "search-type") { // each type by the caller's scopes, each resource by its compartment
 			continue
 		}
 		keys = append(keys, k)

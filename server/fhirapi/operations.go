@@ -92,7 +92,7 @@ func (a *API) registerOperations(g *echo.Group) {
 		for _, m := range op.Methods {
 			if key := m + " " + op.Path; !done[key] {
 				done[key] = true
-				g.Add(m, op.Path, handlers[op.Path], a.checkFormat)
+				g.Add(m, op.Path, handlers[op.Path], a.checkFormat, a.opGate(op.Path))
 			}
 		}
 	}

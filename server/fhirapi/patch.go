@@ -25,6 +25,10 @@ func (a *API) patch(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	g := a.guard(c)
+	if _, err := g.decide(typ, "patch"); err != nil {
+		return err
+	}
 	var id string
 	if c.Param("id") != "" {
 		if id, err = resourceID(c); err != nil {
@@ -48,6 +52,9 @@ func (a *API) patch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := g.check(typ, "patch", cur.JSON); err != nil {
+		return err
+	}
 	if im := c.Request().Header.Get("If-Match"); im != "" {
 		v, ok := parseETag(im)
 		if !ok {
@@ -63,6 +70,9 @@ func (a *API) patch(c echo.Context) error {
 	}
 	out, err := fhirjson.Marshal(patched)
 	if err != nil {
+		return err
+	}
+	if err := g.check(typ, "patch", out); err != nil { // a patch cannot move a resource out of reach either
 		return err
 	}
 	r, _, err := a.store.Update(ctx, store.Input{Institution: cur.Institution, Type: typ, ID: id, JSON: out, IfMatch: cur.Version})

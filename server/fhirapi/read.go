@@ -17,7 +17,19 @@ func (a *API) read(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if a.servedAudit(typ) {
+		return a.auditRead(c)
+	}
+	g := a.guard(c)
+	if _, err := g.decide(typ, "read"); err != nil {
+		return err
+	}
 	r, err := a.store.Read(c.Request().Context(), store.Ref{Type: typ, ID: id})
+	if err == nil {
+		err = g.check(typ, "read", r.JSON)
+	} else if r != nil && errors.Is(err, store.ErrGone) && g.restricted(typ, "read") {
+		r = nil // a restricted caller learns nothing of a deleted resource it cannot check
+	}
 	if err != nil {
 		if r != nil && errors.Is(err, store.ErrGone) {
 			setVersionHeaders(c, r)

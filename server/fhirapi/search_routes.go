@@ -30,8 +30,8 @@ func (a *API) registerSearch(g *echo.Group) {
 	g.GET("", a.searchSystem, a.checkFormat)
 	g.GET("/", a.searchSystem, a.checkFormat)
 	g.POST("/_search", a.searchSystem, a.checkFormat)
-	g.POST("/$reindex", a.reindexStart, a.checkFormat)
-	g.GET("/$reindex", a.reindexStatus, a.checkFormat)
+	g.POST("/$reindex", a.reindexStart, a.checkFormat, a.systemOnly("update"))
+	g.GET("/$reindex", a.reindexStatus, a.checkFormat, a.systemOnly("search-type"))
 }
 
 // match returns the current resources of resourceType matching a search

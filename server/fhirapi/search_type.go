@@ -28,6 +28,9 @@ func (a *API) searchType(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if a.servedAudit(typ) {
+		return a.auditSearch(c)
+	}
 	q, err := searchQuery(c)
 	if err != nil {
 		return err
@@ -82,6 +85,13 @@ func (a *API) search(c echo.Context, typ string, q url.Values) error {
 	if !ok {
 		return fhir.Errorf(fhir.KindNotSupported, "fhirapi: the store cannot search")
 	}
+	g := a.guard(c)
+	if typ != "" {
+		if _, err := g.decide(typ, "search-type"); err != nil {
+			return err
+		}
+		q = g.narrow(typ, q)
+	}
 	ps, err := a.searchParams(ctx)
 	if err != nil {
 		return err
@@ -94,6 +104,11 @@ func (a *API) search(c echo.Context, typ string, q url.Values) error {
 	page, err := se.Search(ctx, plan.Query)
 	if err != nil {
 		return err
+	}
+	page.Entries = g.filter(page.Entries, "search-type")
+	page.Included = g.filter(page.Included, "search-type")
+	if g.restricted(typ, "search-type") {
+		page.Total = -1 // the store counted resources the caller may not see
 	}
 	return writeValue(c, http.StatusOK, a.searchBundle(typ, plan, page))
 }

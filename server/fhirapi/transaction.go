@@ -46,10 +46,15 @@ func (a *API) transaction(c echo.Context) error {
 		return err
 	}
 	kind := b.ChildValue("type")
+	g := a.guard(c)
+	if err := a.checkEntries(c.Request().Context(), g, b); err != nil {
+		return err
+	}
 	resps, err := a.processor().Execute(c.Request().Context(), b)
 	if err != nil {
 		return err
 	}
+	checkAnswers(g, resps)
 	return writeValue(c, http.StatusOK, a.responseBundle(kind+"-response", resps, p))
 }
 

@@ -1,6 +1,7 @@
 package fhirapi
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -18,6 +19,10 @@ import (
 func (a *API) update(c echo.Context) error {
 	typ, id, err := instance(c)
 	if err != nil {
+		return err
+	}
+	g := a.guard(c)
+	if _, err := g.decide(typ, "update"); err != nil {
 		return err
 	}
 	p := parsePrefer(c)
@@ -47,6 +52,25 @@ func (a *API) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := g.check(typ, "update", body); err != nil {
+		return err
+	}
+	if g.restricted(typ, "update") {
+		// The version replaced must be the caller's too, and must still be
+		// the one checked when the write lands.
+		cur, err := a.store.Read(c.Request().Context(), store.Ref{Type: typ, ID: id})
+		switch {
+		case err == nil:
+			if err := g.check(typ, "update", cur.JSON); err != nil {
+				return err
+			}
+			if ifMatch == 0 {
+				ifMatch = cur.Version
+			}
+		case !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrGone):
+			return err
+		}
+	}
 	r, created, err := a.store.Update(c.Request().Context(), store.Input{
 		Institution: a.institution, Type: typ, ID: id, JSON: body, IfMatch: ifMatch,
 	})
@@ -69,6 +93,10 @@ func (a *API) conditionalUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	g := a.guard(c)
+	if _, err := g.decide(typ, "update"); err != nil {
+		return err
+	}
 	p := parsePrefer(c)
 	n, warnings, err := decodeResource(c, typ, p)
 	if err != nil {
@@ -83,6 +111,14 @@ func (a *API) conditionalUpdate(c echo.Context) error {
 	body, err := fhirjson.Marshal(n)
 	if err != nil {
 		return err
+	}
+	if err := g.check(typ, "update", body); err != nil {
+		return err
+	}
+	for _, m := range matches {
+		if err := g.check(typ, "update", m.JSON); err != nil {
+			return err
+		}
 	}
 	in := store.Input{Institution: a.institution, Type: typ, JSON: body}
 	switch len(matches) {
@@ -105,6 +141,9 @@ func (a *API) conditionalUpdate(c echo.Context) error {
 		}
 		if created {
 			return a.respond(c, http.StatusCreated, r, p, warnings)
+		}
+		if err := g.check(typ, "update", r.JSON); err != nil {
+			return err
 		}
 		matches = []*store.Resource{r} // a concurrent request created it first: update that one
 	case 1:

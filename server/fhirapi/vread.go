@@ -23,7 +23,16 @@ func (a *API) vread(c echo.Context) error {
 	if err != nil || vid < 1 {
 		return fhir.Errorf(fhir.KindInvalid, "invalid version id %q", c.Param("vid"))
 	}
+	g := a.guard(c)
+	if _, err := g.decide(typ, "vread"); err != nil {
+		return err
+	}
 	r, err := a.store.VRead(c.Request().Context(), store.Ref{Type: typ, ID: id}, vid)
+	if err == nil {
+		err = g.check(typ, "vread", r.JSON)
+	} else if r != nil && errors.Is(err, store.ErrGone) && g.restricted(typ, "vread") {
+		r = nil
+	}
 	if err != nil {
 		if r != nil && errors.Is(err, store.ErrGone) {
 			setVersionHeaders(c, r)

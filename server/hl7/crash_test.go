@@ -53,7 +53,7 @@ func startServe(t *testing.T, ctx context.Context, bin, data string, extra ...st
 		}
 	})
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), "YIGONG_MLLP_ADDR=127.0.0.1:0", "YIGONG_LOG_LEVEL=info")
+	cmd.Env = append(os.Environ(), "YIGONG_MLLP_ADDR=127.0.0.1:0", "YIGONG_LOG_LEVEL=info", "YIGONG_SECURITY_MODE=dev")
 	cmd.Stderr = logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -1,13 +1,18 @@
 // Package servertest boots a whole yigong hub in-process for end-to-end
 // tests: HTTP on a free loopback port, SQLite in t.TempDir(). Real peers
-// (curl-like clients, dcmtk, mllp_send) then talk to its ports.
+// (curl-like clients, dcmtk, mllp_send) then talk to its ports. Hubs run in
+// development mode (no tokens, loopback only) unless started with the SMART
+// option, whose helpers (AddUser, AddApp, AddBackend, UserToken,
+// BackendToken) get real tokens through the authorization server.
 package servertest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +24,31 @@ import (
 type Hub struct {
 	*server.Server
 	Config server.Config
+	// Log holds everything the hub logged (debug level); Console the
+	// first-start message with the generated credentials.
+	Log, Console SafeBuffer
+}
+
+// SafeBuffer is a bytes.Buffer safe for concurrent writers.
+type SafeBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SafeBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.buf.Len() > 8<<20 { // keep the first 8 MiB: enough for any test that reads it
+		return len(p), nil
+	}
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *SafeBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // Start boots a hub with the default configuration adjusted for tests
@@ -35,6 +65,7 @@ func Start(tb testing.TB, modify ...func(*server.Config)) *Hub {
 	cfg.EMPI.Enabled = false
 	cfg.DICOM.Addr = "127.0.0.1:0"
 	cfg.SetMLLPAddr("127.0.0.1:0")
+	cfg.Security.Mode = "dev"
 	for _, m := range modify {
 		m(&cfg)
 	}
@@ -42,11 +73,14 @@ func Start(tb testing.TB, modify ...func(*server.Config)) *Hub {
 	if os.Getenv("YIGONG_TEST_LOG") != "" {
 		w = os.Stderr
 	}
+	h := &Hub{Config: cfg}
+	w = io.MultiWriter(w, &h.Log)
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(cfg, log, server.BuildInfo{Version: "test"})
 	if err != nil {
 		tb.Fatalf("servertest: new: %v", err)
 	}
+	srv.SetConsole(&h.Console)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Start(ctx); err != nil {
@@ -59,7 +93,8 @@ func Start(tb testing.TB, modify ...func(*server.Config)) *Hub {
 			tb.Errorf("servertest: shutdown: %v", err)
 		}
 	})
-	return &Hub{Server: srv, Config: cfg}
+	h.Server = srv
+	return h
 }
 
 // URL returns the absolute URL of path on the hub's HTTP listener.

@@ -251,7 +251,8 @@ func (s *Server) consentPage(c echo.Context) error {
 	if err != nil {
 		return s.page(c, http.StatusBadRequest, "error", pageData{Error: "授权请求已过期 / the authorization request expired"})
 	}
-	d := pageData{Txn: txn, User: u.ID, ClientName: cl.Name, Scopes: ar.Scopes, Patient: ar.Patient}
+	d := pageData{Txn: txn, User: u.ID, ClientName: cl.Name, Scopes: ar.Scopes, Patient: ar.Patient,
+		RedirectOrigin: origin(ar.RedirectURI)}
 	set, _ := scope.ParseSet(ar.Scopes)
 	if set.Has("launch/patient") && ar.Patient == "" {
 		if s.o.Patients == nil {
@@ -328,13 +329,29 @@ type pageData struct {
 	Patient            string
 	Pick               bool
 	Choices            []PatientChoice
+	// RedirectOrigin is the app's origin, where the consent form's answer
+	// redirects: browsers apply CSP form-action to that redirect too.
+	RedirectOrigin string
+}
+
+// origin returns scheme://host of a URL ("" when it has none).
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 func (s *Server) page(c echo.Context, status int, name string, d pageData) error {
 	c.Response().Header().Set("Content-Type", "text/html; charset=utf-8")
 	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Response().Header().Set("X-Frame-Options", "DENY")
-	c.Response().Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	formAction := "'self'"
+	if d.RedirectOrigin != "" {
+		formAction += " " + d.RedirectOrigin
+	}
+	c.Response().Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action "+formAction)
 	c.Response().WriteHeader(status)
 	return pages.ExecuteTemplate(c.Response(), name, d)
 }

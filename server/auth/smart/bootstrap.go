@@ -30,6 +30,9 @@ type Bootstrap struct {
 	Institution string
 	KeyPath     string // e.g. <data>/auth/demo-backend.jwk
 	Out         io.Writer
+	// NoDemo creates only the three administrators: no demo clinician, no
+	// demo clients (security.demo_client: false).
+	NoDemo bool
 }
 
 // Run performs the bootstrap; done reports whether it did anything.
@@ -44,11 +47,22 @@ func (b Bootstrap) Run(ctx context.Context, s *Server) (done bool, err error) {
 		id   string
 		role accounts.AdminRole
 	}{{"sysadmin", accounts.SystemAdmin}, {"secadmin", accounts.SecurityAdmin}, {"auditadmin", accounts.AuditAdmin}, {"demo", accounts.NoAdmin}} {
+		if b.NoDemo && a.role == accounts.NoAdmin {
+			continue
+		}
 		pw := accounts.RandomPassword(20)
 		if _, err := s.o.Accounts.Create(ctx, nil, accounts.NewUser{ID: a.id, Institution: b.Institution, Password: pw, Admin: a.role}); err != nil {
 			return false, err
 		}
 		creds = append(creds, cred{a.id, string(a.role), pw})
+	}
+	if b.NoDemo {
+		fmt.Fprintln(b.Out, "\n== yigong first start: administrators created (passwords shown ONCE; store them now) ==")
+		for _, c := range creds {
+			fmt.Fprintf(b.Out, "  %-11s %-16s password: %s\n", c.id, c.role, c.pw)
+		}
+		fmt.Fprintf(b.Out, "Administrators enrol a TOTP second factor at first login (%s/auth/authorize).\n\n", s.o.Issuer())
+		return true, nil
 	}
 	raw, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	if err != nil {
@@ -86,8 +100,8 @@ func (b Bootstrap) Run(ctx context.Context, s *Server) (done bool, err error) {
 		fmt.Fprintf(b.Out, "  %-11s %-16s password: %s\n", c.id, role, c.pw)
 	}
 	fmt.Fprintf(b.Out, "Administrators enrol a TOTP second factor at first login (%s/auth/authorize).\n", s.o.Issuer())
-	fmt.Fprintf(b.Out, "Backend client 'demo-backend' key: %s\nGet a token:\n  TOKEN=$(yigong token --data %s)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/Patient\n\n",
-		b.KeyPath, filepath.Dir(filepath.Dir(b.KeyPath)), s.o.FHIRBase())
+	fmt.Fprintf(b.Out, "Backend client 'demo-backend' key: %s\nGet a token:\n  TOKEN=$(yigong token --data %s --url %s)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/Patient\n\n",
+		b.KeyPath, filepath.Dir(filepath.Dir(b.KeyPath)), s.o.FHIRBase(), s.o.FHIRBase())
 	return true, nil
 }
 

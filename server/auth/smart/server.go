@@ -32,8 +32,9 @@ type PatientChoice struct {
 	Display string // name, birth date, identifier: shown to the signed-in user only
 }
 
-// PatientFinder lists the patients a user may pick at standalone launch.
-// Round 2 wires it to the store's search under the user's visibility.
+// PatientFinder lists the patients a user may pick at standalone launch
+// (the hub searches its store: by name when the user typed one, else the
+// first 50; institution visibility is not applied yet).
 type PatientFinder interface {
 	FindPatients(ctx context.Context, user *accounts.User, query string) ([]PatientChoice, error)
 }
@@ -147,6 +148,12 @@ func (s *Server) Register(root *echo.Echo, fhir *echo.Group) {
 }
 
 func (s *Server) tokenURL() string { return s.o.Issuer() + "/auth/token" }
+
+// TokenURL is the token endpoint (the audience of client assertions).
+func (s *Server) TokenURL() string { return s.tokenURL() }
+
+// Issuer is the base URL of the authorization endpoints.
+func (s *Server) Issuer() string { return s.o.Issuer() }
 
 // Scopes the server supports, for the configuration document.
 var supportedScopes = []string{"openid", "fhirUser", "launch", "launch/patient", "launch/encounter", "offline_access",

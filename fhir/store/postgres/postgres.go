@@ -89,10 +89,13 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts Options) (*DB, error) {
 	return db, nil
 }
 
+var _ sqlstore.Batcher = querier{}
+
 var dialect = sqlstore.Dialect{
 	Name:      "postgres",
 	NextVSeq:  `nextval('resource_versions_vseq_seq')`,
 	ForUpdate: " FOR UPDATE",
+	Analyze:   "ANALYZE resources, resource_versions, idx_string, idx_token, idx_date, idx_number, idx_quantity, idx_reference, idx_uri",
 	// The advisory lock ("yigong" in ASCII) serialises migrations run by
 	// several processes at once.
 	MigrationLock: `SELECT pg_advisory_xact_lock(133493613882983)`,
@@ -146,6 +149,7 @@ func (b backend) Begin(ctx context.Context) (sqlstore.TxConn, error) {
 func (b backend) Reader() sqlstore.Querier { return querier{b.pool} }
 
 type pgxQuerier interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
@@ -156,6 +160,26 @@ type querier struct{ q pgxQuerier }
 func (q querier) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
 	tag, err := q.q.Exec(ctx, sql, args...)
 	return tag.RowsAffected(), err
+}
+
+// ExecBatch implements sqlstore.Batcher: the statements go out pipelined,
+// one round trip for all of them.
+func (q querier) ExecBatch(ctx context.Context, stmts []sqlstore.Stmt) ([]int64, error) {
+	b := &pgx.Batch{}
+	for _, s := range stmts {
+		b.Queue(s.SQL, s.Args...)
+	}
+	br := q.q.SendBatch(ctx, b)
+	out := make([]int64, len(stmts))
+	for i := range stmts {
+		tag, err := br.Exec()
+		if err != nil {
+			br.Close()
+			return out, err
+		}
+		out[i] = tag.RowsAffected()
+	}
+	return out, br.Close()
 }
 
 func (q querier) QueryRow(ctx context.Context, sql string, args ...any) sqlstore.Row {

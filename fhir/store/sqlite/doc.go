@@ -27,7 +27,13 @@
 // One writer is not a compromise here: SQLite admits one writer at a time
 // whatever the connection count, and several writer connections only turn
 // that into SQLITE_BUSY retries. Throughput comes from batching (a 100-entry
-// transaction Bundle is one commit).
+// transaction Bundle is one commit) and from keeping the writer's critical
+// section short: the write path's statements are prepared once on the
+// writer connection (sqlstore.HotStatements; multi-row INSERTs come in
+// power-of-two sizes so their texts repeat, and run as INSERT OR FAIL, which
+// needs no statement journal), the writer has a 32 MiB page cache and
+// in-memory temporary storage, and index rows are computed by the
+// transaction's index worker on another core (sqlstore pending.go).
 //
 // # Durability
 //

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Open) {
 		{"Migrations", testMigrations},
 		{"Index", testIndex},
 		{"Search", testSearch},
+		{"SearchPlans", testSearchPlans},
 		{"Context", testContext},
 		{"Queue", testQueue},
 	}

@@ -51,6 +51,11 @@ type Dialect struct {
 	// about to change (" FOR UPDATE" on PostgreSQL; "" on SQLite, whose
 	// single writer already serialises writes).
 	ForUpdate string
+	// Analyze, if set, refreshes the planner's statistics; the engine runs
+	// it in the background whenever the data has grown by half since the
+	// last run (a bulk load into fresh tables otherwise waits for
+	// autovacuum, and is planned meanwhile as if the tables were empty).
+	Analyze string
 	// MigrationLock, if set, runs first in the migration transaction.
 	MigrationLock string
 	// IsNoRows reports the driver's "no rows" error.
@@ -58,4 +63,38 @@ type Dialect struct {
 	// Classify maps a driver error to a fhir kind and, for conflicts, the
 	// store sentinel to wrap (nil for none).
 	Classify func(error) (fhir.Kind, error)
+}
+
+// Stmt is one statement of a batch.
+type Stmt struct {
+	SQL  string
+	Args []any
+}
+
+// Batcher is a Querier that can send several statements at once (pgx
+// pipelines them in one round trip). Without it the statements run one by
+// one.
+type Batcher interface {
+	// ExecBatch runs stmts in order and returns the rows each affected;
+	// it stops at the first error.
+	ExecBatch(ctx context.Context, stmts []Stmt) ([]int64, error)
+}
+
+// execBatch runs stmts on q, in one batch when q can.
+func execBatch(ctx context.Context, q Querier, stmts []Stmt) ([]int64, error) {
+	if len(stmts) == 0 {
+		return nil, nil
+	}
+	if b, ok := q.(Batcher); ok && len(stmts) > 1 {
+		return b.ExecBatch(ctx, stmts)
+	}
+	out := make([]int64, len(stmts))
+	for i, s := range stmts {
+		n, err := q.Exec(ctx, s.SQL, s.Args...)
+		if err != nil {
+			return out, err
+		}
+		out[i] = n
+	}
+	return out, nil
 }

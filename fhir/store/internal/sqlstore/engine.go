@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"yigong/fhir"
@@ -23,6 +24,48 @@ type Engine struct {
 	d   Dialect
 	cfg Config
 	loc *time.Location
+
+	stats statsState
+}
+
+// statsState decides when to run Dialect.Analyze.
+type statsState struct {
+	mu        sync.Mutex
+	written   int64 // versions written since the last run
+	base      int64 // versions written before the last run
+	analyzing bool
+}
+
+// analyzeFloor is the number of writes that triggers the first run.
+const analyzeFloor = 1000
+
+// noteWrites counts n committed versions and starts Dialect.Analyze in the
+// background when they reach half of what was there at the last run.
+func (e *Engine) noteWrites(n int) {
+	if e.d.Analyze == "" || n == 0 {
+		return
+	}
+	st := &e.stats
+	st.mu.Lock()
+	st.written += int64(n)
+	if st.analyzing || st.written < max(analyzeFloor, st.base/2) {
+		st.mu.Unlock()
+		return
+	}
+	st.analyzing = true
+	st.base += st.written
+	st.written = 0
+	st.mu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		// Best effort: a failure (the pool closing) only leaves the
+		// statistics to autovacuum.
+		e.b.Reader().Exec(ctx, e.d.Analyze)
+		st.mu.Lock()
+		st.analyzing = false
+		st.mu.Unlock()
+	}()
 }
 
 // ChinaStandardTime is the default zone of meta.lastUpdated: +08:00.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,10 +65,14 @@ func hiMicros(t time.Time) int64 {
 // indexEntries runs the indexer on r and returns its entries and the
 // idx_mask they make.
 func (t *Tx) indexEntries(ctx context.Context, r *store.Resource) ([]store.IndexEntry, int64, error) {
-	if r.Deleted || t.e.cfg.Indexer == nil {
+	return t.e.indexEntries(ctx, r)
+}
+
+func (e *Engine) indexEntries(ctx context.Context, r *store.Resource) ([]store.IndexEntry, int64, error) {
+	if r.Deleted || e.cfg.Indexer == nil {
 		return nil, 0, nil
 	}
-	entries, err := t.e.cfg.Indexer.Index(ctx, r)
+	entries, err := e.cfg.Indexer.Index(ctx, r)
 	if err != nil {
 		return nil, 0, &fhir.Error{Kind: fhir.KindInvalid, Msg: "index", Err: err}
 	}
@@ -84,14 +89,18 @@ func (t *Tx) indexEntries(ctx context.Context, r *store.Resource) ([]store.Index
 // writeIndex replaces the index rows of r (those in the tables of prevMask)
 // with entries.
 func (t *Tx) writeIndex(ctx context.Context, r *store.Resource, prevMask int64, entries []store.IndexEntry) error {
+	_, err := execBatch(ctx, t.c, t.indexStmts(nil, r, prevMask, entries))
+	return err
+}
+
+// indexStmts appends to batch the statements replacing the index rows of r
+// (those in the tables of prevMask) with entries.
+func (t *Tx) indexStmts(batch []Stmt, r *store.Resource, prevMask int64, entries []store.IndexEntry) []Stmt {
 	for pt := range indexTables {
 		if pt == 0 || prevMask&(1<<pt) == 0 {
 			continue
 		}
-		if _, err := t.c.Exec(ctx, `DELETE FROM `+indexTables[pt].name+` WHERE institution = $1 AND type = $2 AND id = $3`,
-			r.Institution, r.Type, r.ID); err != nil {
-			return err
-		}
+		batch = append(batch, Stmt{indexDeleteSQL(pt), []any{r.Institution, r.Type, r.ID}})
 	}
 	var byType [len(indexTables)][]store.IndexEntry
 	for _, e := range entries {
@@ -102,32 +111,97 @@ func (t *Tx) writeIndex(ctx context.Context, r *store.Resource, prevMask int64, 
 			continue
 		}
 		tab := &indexTables[pt]
-		width := 4 + len(tab.cols)
-		const maxRows = 400
-		for start := 0; start < len(es); start += maxRows {
-			part := es[start:min(start+maxRows, len(es))]
-			var b strings.Builder
-			b.WriteString("INSERT INTO " + tab.name + " (institution, type, id, param, " + strings.Join(tab.cols, ", ") + ") VALUES ")
-			args := make([]any, 0, width*len(part))
-			for i, e := range part {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteByte('(')
-				for j := range width {
-					if j > 0 {
-						b.WriteByte(',')
-					}
-					fmt.Fprintf(&b, "$%d", len(args)+j+1)
-				}
-				b.WriteByte(')')
+		for len(es) > 0 {
+			k := chunkSize(len(es))
+			args := make([]any, 0, (4+len(tab.cols))*k)
+			for _, e := range es[:k] {
 				args = append(args, r.Institution, r.Type, r.ID, e.Param)
 				args = append(args, tab.vals(e)...)
 			}
-			if _, err := t.c.Exec(ctx, b.String(), args...); err != nil {
-				return err
-			}
+			batch = append(batch, Stmt{SQL: indexInsertSQL(pt, k), Args: args})
+			es = es[k:]
 		}
 	}
-	return nil
+	return batch
+}
+
+// Multi-row INSERTs come in a few fixed sizes (powers of two up to
+// maxChunk), so that their texts repeat: SQLite keeps them prepared (see
+// HotStatements) and pgx finds them in its statement cache, instead of
+// parsing a new text for every row count.
+const maxChunk = 64
+
+// chunkSize is the largest fixed size not above n (n > 0).
+func chunkSize(n int) int {
+	k := maxChunk
+	for k > n {
+		k >>= 1
+	}
+	return k
+}
+
+// rowsSQL returns "INSERT INTO table (cols) VALUES ($1,...),(...)" with k
+// rows.
+func rowsSQL(table string, cols []string, k int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	n := 0
+	for i := range k {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j := range cols {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// indexInsertSQLs holds, per index table, the INSERT texts of 1, 2, 4, ...
+// maxChunk rows; built once.
+var indexInsertSQLs = func() (out [len(indexTables)][]string) {
+	for pt := range indexTables {
+		if pt == 0 {
+			continue
+		}
+		cols := append([]string{"institution", "type", "id", "param"}, indexTables[pt].cols...)
+		for k := 1; k <= maxChunk; k <<= 1 {
+			out[pt] = append(out[pt], rowsSQL(indexTables[pt].name, cols, k))
+		}
+	}
+	return out
+}()
+
+func indexInsertSQL(pt, k int) string {
+	i := 0
+	for 1<<i < k {
+		i++
+	}
+	return indexInsertSQLs[pt][i]
+}
+
+func indexDeleteSQL(pt int) string {
+	return `DELETE FROM ` + indexTables[pt].name + ` WHERE institution = $1 AND type = $2 AND id = $3`
+}
+
+// HotStatements are the texts the write path runs for every resource: an
+// engine may prepare them once per connection (SQLite does; pgx caches
+// prepared statements by itself).
+func (e *Engine) HotStatements() []string {
+	out := []string{insertResourceSQL, updateResourceSQL, updateMaskSQL, e.insertVersionSQL(), selectCurrentSQL + e.d.ForUpdate,
+		counterSQL}
+	for pt := range indexTables {
+		if pt == 0 {
+			continue
+		}
+		out = append(out, indexDeleteSQL(pt))
+		out = append(out, indexInsertSQLs[pt]...)
+	}
+	return append(out, changesInsertSQLs...)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"strings"
 	"time"
 
 	"yigong/fhir"
@@ -18,6 +16,7 @@ type Tx struct {
 	c       TxConn
 	changes []store.Change
 	done    bool
+	idx     indexQueue // index rows computed but not yet written
 }
 
 var _ store.Tx = (*Tx)(nil)
@@ -42,41 +41,56 @@ func (t *Tx) Commit(ctx context.Context) error {
 	if err := t.closed(op); err != nil {
 		return err
 	}
+	if err := t.flushIndex(ctx); err != nil {
+		t.Rollback(ctx)
+		return err
+	}
 	t.done = true
+	t.idx.stop()
 	if n := int64(len(t.changes)); n > 0 {
 		var last int64
-		if err := t.c.QueryRow(ctx, `UPDATE change_counter SET last = last + $1 WHERE one = 1 RETURNING last`, n).Scan(&last); err != nil {
+		if err := t.c.QueryRow(ctx, counterSQL, n).Scan(&last); err != nil {
 			t.c.Rollback(ctx)
 			return t.e.wrap(op, err)
 		}
 		committed := t.e.now().UnixMicro()
 		seq := last - n
-		const chunk = 200
-		for start := 0; start < len(t.changes); start += chunk {
-			part := t.changes[start:min(start+chunk, len(t.changes))]
-			var b strings.Builder
-			b.WriteString(`INSERT INTO changes (seq, institution, type, id, version, op, committed_at) VALUES `)
-			args := make([]any, 0, 7*len(part))
-			for i, c := range part {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				k := len(args)
-				fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7)
+		var batch []Stmt
+		for rest := t.changes; len(rest) > 0; {
+			k := min(chunkSize(len(rest)), 1<<(len(changesInsertSQLs)-1))
+			args := make([]any, 0, 7*k)
+			for _, c := range rest[:k] {
 				seq++
 				args = append(args, seq, c.Institution, c.Type, c.ID, c.Version, string(c.Op), committed)
 			}
-			if _, err := t.c.Exec(ctx, b.String(), args...); err != nil {
-				t.c.Rollback(ctx)
-				return t.e.wrap(op, err)
+			i := 0
+			for 1<<i < k {
+				i++
 			}
+			batch = append(batch, Stmt{changesInsertSQLs[i], args})
+			rest = rest[k:]
+		}
+		if _, err := execBatch(ctx, t.c, batch); err != nil {
+			t.c.Rollback(ctx)
+			return t.e.wrap(op, err)
 		}
 	}
 	if err := t.c.Commit(ctx); err != nil {
 		return t.e.wrap(op, err)
 	}
+	t.e.noteWrites(len(t.changes))
 	return nil
 }
+
+const counterSQL = `UPDATE change_counter SET last = last + $1 WHERE one = 1 RETURNING last`
+
+// changesInsertSQLs are the outbox INSERTs of 1, 2, 4, ... maxChunk rows.
+var changesInsertSQLs = func() (out []string) {
+	for k := 1; k <= maxChunk; k <<= 1 {
+		out = append(out, rowsSQL("changes", []string{"seq", "institution", "type", "id", "version", "op", "committed_at"}, k))
+	}
+	return out
+}()
 
 // Rollback abandons the transaction; after Commit or Rollback it is a no-op.
 func (t *Tx) Rollback(ctx context.Context) error {
@@ -84,6 +98,7 @@ func (t *Tx) Rollback(ctx context.Context) error {
 		return nil
 	}
 	t.done = true
+	t.idx.stop()
 	if err := t.c.Rollback(ctx); err != nil {
 		return t.e.wrap("store: rollback", err)
 	}
@@ -163,43 +178,60 @@ func (t *Tx) newVersion(op string, in store.Input, version int64, lu time.Time, 
 // conflict if it exists; else updated), the resource_versions row, the index
 // rows, and the change for the outbox.
 func (t *Tx) writeVersion(ctx context.Context, op string, r *store.Resource, what store.Op, prev *current) error {
-	entries, mask, err := t.indexEntries(ctx, r)
-	if err != nil {
-		return t.e.wrap(op, err)
-	}
+	// The index rows of a version are computed by the transaction's index
+	// worker while this goroutine goes on writing, and written at the next
+	// flush (pending.go): SQLite's single writer no longer waits for
+	// FHIRPath. The resources row gets its idx_mask then.
+	async := t.e.cfg.Indexer != nil && !r.Deleted
 	lu := r.LastUpdated.UnixMicro()
 	if prev == nil {
-		n, err := t.c.Exec(ctx, `INSERT INTO resources (institution, type, id, version, last_updated, deleted, idx_mask)
-VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, r.Institution, r.Type, r.ID, r.Version, lu, r.Deleted, mask)
+		// Alone, before the rest: a conflict must leave nothing behind (on
+		// PostgreSQL a failed statement would abort the transaction, and
+		// Update retries a concurrent create as an update).
+		n, err := t.c.Exec(ctx, insertResourceSQL, r.Institution, r.Type, r.ID, r.Version, lu, r.Deleted, 0)
 		if err != nil {
 			return t.e.wrap(op, err)
 		}
 		if n == 0 {
 			return t.e.wrap(op, kerr(fhir.KindConflict, store.ErrConflict, "%s/%s exists", r.Type, r.ID))
 		}
-	} else if _, err := t.c.Exec(ctx, `UPDATE resources SET version = $4, last_updated = $5, deleted = $6, idx_mask = $7
-WHERE institution = $1 AND type = $2 AND id = $3`, r.Institution, r.Type, r.ID, r.Version, lu, r.Deleted, mask); err != nil {
-		return t.e.wrap(op, err)
 	}
 	var body any
 	if !r.Deleted {
 		body = r.JSON
 	}
-	if _, err := t.c.Exec(ctx, `INSERT INTO resource_versions (institution, type, id, version, last_updated, deleted, vseq, body)
-VALUES ($1, $2, $3, $4, $5, $6, `+t.e.d.NextVSeq+`, $7)`,
-		r.Institution, r.Type, r.ID, r.Version, lu, r.Deleted, body); err != nil {
-		return t.e.wrap(op, err)
-	}
 	var prevMask int64
 	if prev != nil {
 		prevMask = prev.mask
 	}
-	if err := t.writeIndex(ctx, r, prevMask, entries); err != nil {
+	batch := make([]Stmt, 0, 8)
+	if prev != nil {
+		batch = append(batch, Stmt{updateResourceSQL, []any{r.Institution, r.Type, r.ID, r.Version, lu, r.Deleted, 0}})
+	}
+	batch = append(batch, Stmt{t.e.insertVersionSQL(), []any{r.Institution, r.Type, r.ID, r.Version, lu, r.Deleted, body}})
+	batch = t.indexStmts(batch, r, prevMask, nil) // the old rows go now
+	if _, err := execBatch(ctx, t.c, batch); err != nil {
 		return t.e.wrap(op, err)
+	}
+	if async {
+		t.enqueueIndex(ctx, r)
 	}
 	t.changes = append(t.changes, store.Change{Institution: r.Institution, Type: r.Type, ID: r.ID,
 		Version: r.Version, Op: what})
 	return nil
+}
+
+const (
+	insertResourceSQL = `INSERT INTO resources (institution, type, id, version, last_updated, deleted, idx_mask)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`
+	updateResourceSQL = `UPDATE resources SET version = $4, last_updated = $5, deleted = $6, idx_mask = $7
+WHERE institution = $1 AND type = $2 AND id = $3`
+	updateMaskSQL = `UPDATE resources SET idx_mask = $4 WHERE institution = $1 AND type = $2 AND id = $3`
+)
+
+func (e *Engine) insertVersionSQL() string {
+	return `INSERT INTO resource_versions (institution, type, id, version, last_updated, deleted, vseq, body)
+VALUES ($1, $2, $3, $4, $5, $6, ` + e.d.NextVSeq + `, $7)`
 }
 
 // current is the resources row of a resource.
@@ -212,6 +244,9 @@ type current struct {
 
 // lockCurrent reads (and on PostgreSQL locks) the resources row.
 func (t *Tx) lockCurrent(ctx context.Context, ref store.Ref) (*current, error) {
+	if err := t.flushIndexOf(ctx, ref); err != nil {
+		return nil, err
+	}
 	var c current
 	err := t.c.QueryRow(ctx, `SELECT version, last_updated, deleted, idx_mask FROM resources
 WHERE institution = $1 AND type = $2 AND id = $3`+t.e.d.ForUpdate, ref.Institution, ref.Type, ref.ID).
@@ -223,6 +258,47 @@ WHERE institution = $1 AND type = $2 AND id = $3`+t.e.d.ForUpdate, ref.Instituti
 		return nil, err
 	}
 	return &c, nil
+}
+
+const selectCurrentSQL = `SELECT institution, version, last_updated, deleted, idx_mask FROM resources
+WHERE type = $1 AND id = $2`
+
+// currentAndOwner reads (and on PostgreSQL locks) the resources rows of
+// ref.Type/ref.ID in one statement: the one of ref.Institution, if any, and
+// else the institution that owns the id ("" for none).
+func (t *Tx) currentAndOwner(ctx context.Context, ref store.Ref) (*current, string, error) {
+	if err := t.flushIndexOf(ctx, ref); err != nil {
+		return nil, "", err
+	}
+	rows, err := t.c.Query(ctx, selectCurrentSQL+t.e.d.ForUpdate, ref.Type, ref.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var cur *current
+	var others []string
+	for rows.Next() {
+		var inst string
+		var c current
+		if err := rows.Scan(&inst, &c.version, &c.lu, &c.deleted, &c.mask); err != nil {
+			return nil, "", err
+		}
+		if inst == ref.Institution {
+			cur = &c
+		} else {
+			others = append(others, inst)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	switch {
+	case cur != nil || len(others) == 0:
+		return cur, "", nil
+	case len(others) > 1:
+		return nil, "", kerr(fhir.KindConflict, store.ErrConflict, "id exists in institutions %q and %q", others[0], others[1])
+	}
+	return nil, others[0], nil
 }
 
 // owner finds the institution that owns type/id when the caller did not say.
@@ -271,7 +347,7 @@ func (t *Tx) Update(ctx context.Context, in store.Input) (*store.Resource, bool,
 	}
 	ref := store.Ref{Institution: in.Institution, Type: in.Type, ID: in.ID}
 	for attempt := 0; ; attempt++ {
-		cur, err := t.lockCurrent(ctx, ref)
+		cur, other, err := t.currentAndOwner(ctx, ref)
 		if err != nil {
 			return nil, false, t.e.wrap(op, err)
 		}
@@ -279,10 +355,6 @@ func (t *Tx) Update(ctx context.Context, in store.Input) (*store.Resource, bool,
 			if in.IfMatch > 0 {
 				return nil, false, t.e.wrap(op, kerr(fhir.KindPrecondition, store.ErrPrecondition,
 					"If-Match %d but the resource does not exist", in.IfMatch))
-			}
-			other, err := t.owner(ctx, ref, in.Institution)
-			if err != nil {
-				return nil, false, t.e.wrap(op, err)
 			}
 			if other != "" {
 				return nil, false, t.e.wrap(op, kerr(fhir.KindConflict, store.ErrConflict,

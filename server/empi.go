@@ -22,7 +22,11 @@ func (s *Server) newEMPI(st store.Store) (*empisvc.Service, error) {
 	if !s.cfg.EMPI.Enabled {
 		return nil, nil
 	}
-	svc, err := empisvc.New(st, empisvc.Options{Institution: s.cfg.Institution, Log: s.log.With("component", "empi")})
+	opts := empisvc.Options{Institution: s.cfg.Institution, Log: s.log.With("component", "empi")}
+	if s.sec != nil && s.sec.recorder != nil {
+		opts.Audit = s.sec.recorder // merges and unmerges are AuditEvents too
+	}
+	svc, err := empisvc.New(st, opts)
 	if err != nil {
 		return nil, fmt.Errorf("server: empi: %w", err)
 	}

@@ -25,6 +25,11 @@ type DICOM struct {
 	AEs []dicomsvc.AE `yaml:"aes"`
 	// Routes forward instances by calling AE, modality or institution.
 	Routes []dicomsvc.Route `yaml:"routes"`
+	// SeeAllInstitutions lists the institutions whose DICOMweb callers
+	// see every institution's studies (the hub's own always does); the
+	// others see only their own. DIMSE callers are scoped per AE
+	// (aes[].institution, aes[].see_all).
+	SeeAllInstitutions []string `yaml:"see_all_institutions"`
 	// TLS enables DICOM TLS on the listener when CertFile is set.
 	TLS DICOMTLS `yaml:"tls"`
 	// PatientIDSystem is the identifier system of PatientID without an
@@ -65,7 +70,7 @@ func (d *DICOM) validate() error {
 	if (d.TLS.CertFile == "") != (d.TLS.KeyFile == "") {
 		errs = append(errs, errors.New("dicom.tls: cert_file and key_file go together"))
 	}
-	st := dicomsvc.Settings{AETitle: d.AETitle, AllowAny: d.AllowAny, AEs: d.AEs, Routes: d.Routes}
+	st := dicomsvc.Settings{AETitle: d.AETitle, AllowAny: d.AllowAny, AEs: d.AEs, Routes: d.Routes, SeeAll: d.SeeAllInstitutions}
 	if err := st.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("dicom: %w", err))
 	}

@@ -53,7 +53,7 @@ func (s *Server) startDICOM(ctx context.Context, st store.Store) error {
 		}
 	}
 	svc, err := dicomsvc.New(dicomsvc.Options{
-		Settings:    dicomsvc.Settings{AETitle: d.AETitle, AllowAny: d.AllowAny, AEs: d.AEs, Routes: d.Routes},
+		Settings:    dicomsvc.Settings{AETitle: d.AETitle, AllowAny: d.AllowAny, AEs: d.AEs, Routes: d.Routes, SeeAll: d.SeeAllInstitutions},
 		Addr:        d.Addr,
 		TLS:         tlsCfg,
 		Institution: s.cfg.Institution,

@@ -39,6 +39,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stow := fs.Int("stow", 1000, "instances sent by STOW-RS (requests of 50)")
 	orthanc := fs.Bool("orthanc", true, "run the same workload against Orthanc (Debian orthanc, orthanc-dicomweb)")
 	keep := fs.Bool("keep", false, "keep the data folders")
+	serverProfile := fs.String("server-cpuprofile", "", "write a CPU profile of the yigong server's whole run to `file`")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -49,7 +50,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	w := newWorkload(raw, *n, *slices, *stow)
 	fmt.Fprintf(stderr, "bench: %d CT instances (%d KiB), %d slices (%d KiB), %d STOW-RS instances\n",
 		*n, len(w.ct[0].Data)>>10, len(w.slices), len(w.slices[0].Data)>>10, *stow)
-	targets := []func(ctx context.Context, dir string) (*target, error){startYigong}
+	targets := []func(ctx context.Context, dir string) (*target, error){func(ctx context.Context, dir string) (*target, error) {
+		return startYigong(ctx, dir, *serverProfile)
+	}}
 	if *orthanc {
 		targets = append(targets, startOrthancBench)
 	}
@@ -145,7 +148,7 @@ func launch(ctx context.Context, t *target, dir string, env []string, name strin
 	return fmt.Errorf("%s did not start", t.name)
 }
 
-func startYigong(ctx context.Context, dir string) (*target, error) {
+func startYigong(ctx context.Context, dir, cpuProfile string) (*target, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -158,13 +161,17 @@ func startYigong(ctx context.Context, dir string) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := fmt.Sprintf("data: %s\nhttp:\n  addr: %s\nlog:\n  level: warn\ndicom:\n  addr: %s\n  ae_title: YIGONG\n  allow_any: true\n", dir, httpAddr, dimse)
+	cfg := fmt.Sprintf("data: %s\nhttp:\n  addr: %s\nsecurity:\n  mode: dev\nlog:\n  level: warn\ndicom:\n  addr: %s\n  ae_title: YIGONG\n  allow_any: true\n", dir, httpAddr, dimse)
 	cfgPath := filepath.Join(dir, "yigong.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return nil, err
 	}
 	t := &target{name: "yigong", dimse: dimse, aet: "YIGONG", web: "http://" + httpAddr + "/dicomweb"}
-	return t, launch(ctx, t, dir, []string{"YIGONG_MLLP_ADDR=off"}, exe, "serve", "-config", cfgPath)
+	args := []string{"serve", "-config", cfgPath}
+	if cpuProfile != "" {
+		args = append(args, "-cpuprofile", cpuProfile)
+	}
+	return t, launch(ctx, t, dir, []string{"YIGONG_MLLP_ADDR=off"}, exe, args...)
 }
 
 func startOrthancBench(ctx context.Context, dir string) (*target, error) {
@@ -289,6 +296,13 @@ func store(ctx context.Context, t *target, ins []dnet.Instance) error {
 
 func (w *workload) run(ctx context.Context, t *target, log io.Writer) (*result, error) {
 	r := &result{name: t.name}
+	proc := t.cmd.Process.Pid
+	cpu := cpuTime(proc)
+	phase := func(name string) { // the server's CPU time in the phase just ended
+		now := cpuTime(proc)
+		fmt.Fprintf(log, "bench: %s server CPU in %s: %v\n", t.name, name, (now - cpu).Round(10*time.Millisecond))
+		cpu = now
+	}
 	// C-STORE, one association.
 	start := time.Now()
 	if err := store(ctx, t, w.ct); err != nil {
@@ -297,7 +311,9 @@ func (w *workload) run(ctx context.Context, t *target, log io.Writer) (*result, 
 	r.storeRate = float64(len(w.ct)) / time.Since(start).Seconds()
 	r.stored = len(w.ct)
 	fmt.Fprintf(log, "bench: %s C-STORE %.0f instances/s\n", t.name, r.storeRate)
+	phase("c-store")
 	time.Sleep(2 * time.Second) // let background work (ImagingStudy, Orthanc jobs) settle
+	phase("the 2 s pause")
 	r.rssMiB = rss(t.cmd.Process.Pid)
 	// 0.5 MB slices, four associations.
 	start = time.Now()
@@ -319,6 +335,7 @@ func (w *workload) run(ctx context.Context, t *target, log io.Writer) (*result, 
 	}
 	r.sliceMiBs = float64(total) / (1 << 20) / time.Since(start).Seconds()
 	fmt.Fprintf(log, "bench: %s C-STORE %.1f MiB/s\n", t.name, r.sliceMiBs)
+	phase("slices")
 	// QIDO-RS latencies (median).
 	study0 := dicomUID(w.ct[0], dicom.TagStudyInstanceUID)
 	series0 := dicomUID(w.ct[0], dicom.TagSeriesInstanceUID)
@@ -333,6 +350,7 @@ func (w *workload) run(ctx context.Context, t *target, log io.Writer) (*result, 
 		return nil, fmt.Errorf("qido instances: %w", err)
 	}
 	fmt.Fprintf(log, "bench: %s QIDO %v / %v\n", t.name, r.qidoPatient, r.qidoInstances)
+	phase("qido")
 	// WADO-RS study.
 	start = time.Now()
 	var bytesRead int64
@@ -345,14 +363,24 @@ func (w *workload) run(ctx context.Context, t *target, log io.Writer) (*result, 
 		bytesRead += n
 	}
 	r.wadoMiBs = float64(bytesRead) / (1 << 20) / time.Since(start).Seconds()
+	phase("wado")
 	// STOW-RS, requests of 50 instances.
 	start = time.Now()
+	var lat []time.Duration
 	for i := 0; i < len(w.stow); i += 50 {
+		t0 := time.Now()
 		if err := stowPost(t.web+"/studies", w.stow[i:min(i+50, len(w.stow))]); err != nil {
 			return nil, fmt.Errorf("stow-rs: %w", err)
 		}
+		lat = append(lat, time.Since(t0))
 	}
 	r.stowRate = float64(len(w.stow)) / time.Since(start).Seconds()
+	phase("stow")
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		fmt.Fprintf(log, "bench: %s STOW request latency min %v median %v max %v\n", t.name,
+			lat[0].Round(time.Millisecond), lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
+	}
 	fmt.Fprintf(log, "bench: %s WADO %.1f MiB/s STOW %.0f/s RSS %.0f MiB\n", t.name, r.wadoMiBs, r.stowRate, r.rssMiB)
 	return r, nil
 }
@@ -435,6 +463,28 @@ func stowPost(url string, files [][]byte) error {
 		return fmt.Errorf("POST %s: %d %.200s", url, resp.StatusCode, b)
 	}
 	return nil
+}
+
+// cpuTime reads the user+system CPU time pid has used (from
+// /proc/PID/stat, in clock ticks of 10 ms), to report a server's CPU per
+// phase; 0 when unreadable.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 // rss reads VmRSS of pid in MiB.

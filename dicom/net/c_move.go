@@ -97,7 +97,11 @@ func (sa *scpAssociation) move(ctx context.Context, in inbound) error {
 	if len(insts) == 0 {
 		return sa.retrieveFinal(ctx, m, c, false)
 	}
-	// One context per SOP class and stored transfer syntax: sent as stored.
+	// One context per SOP class and stored transfer syntax, so each
+	// instance can go as stored, then one per SOP class proposing the
+	// native syntaxes it converts to, for a destination that takes
+	// nothing else (a peer picks its own favourite among several syntaxes
+	// of one context, so the two are never mixed).
 	var props []Proposal
 	seen := map[[2]string]bool{}
 	for _, inst := range insts {
@@ -105,6 +109,13 @@ func (sa *scpAssociation) move(ctx context.Context, in inbound) error {
 		if !seen[k] && len(props) < 127 {
 			seen[k] = true
 			props = append(props, Proposal{AbstractSyntax: inst.SOPClassUID, TransferSyntaxes: []string{inst.TransferSyntax}})
+		}
+	}
+	for _, inst := range insts {
+		k := [2]string{inst.SOPClassUID, "fallback"}
+		if alt := storeSyntaxes(inst.TransferSyntax)[1:]; !seen[k] && len(alt) > 0 && len(props) < 127 {
+			seen[k] = true
+			props = append(props, Proposal{AbstractSyntax: inst.SOPClassUID, TransferSyntaxes: []string{uid.ExplicitVRLittleEndian, uid.ImplicitVRLittleEndian}})
 		}
 	}
 	cfg := ClientConfig{CallingAE: sa.info.CalledAE, CalledAE: dest, Contexts: props, MaxPDULength: sa.s.maxPDU(),
@@ -164,7 +175,8 @@ func isDIMSE(err error) bool {
 
 // get runs C-GET (PS3.4 C.4.3): each instance goes back as a C-STORE
 // sub-operation on this association, on a context for its SOP class and
-// stored transfer syntax where the requestor took the SCP role.
+// stored transfer syntax (or a native one it converts to without loss)
+// where the requestor took the SCP role.
 func (sa *scpAssociation) get(ctx context.Context, in inbound) error {
 	m := in.m
 	if sa.s.Get == nil {
@@ -203,19 +215,16 @@ func (sa *scpAssociation) get(ctx context.Context, in inbound) error {
 // response. Errors other than ErrNoContext and *dimse.Error end the
 // association.
 func (sa *scpAssociation) storeBack(ctx, opCtx context.Context, inst Instance) (dimse.Status, error) {
-	var pc *PresentationContext
-	for _, p := range sa.a.contexts {
-		if p.SCP && p.AbstractSyntax == inst.SOPClassUID && p.TransferSyntax.UID == inst.TransferSyntax {
-			pc = p
-			break
-		}
-	}
+	pc := sa.a.sendContext(inst, func(p *PresentationContext) bool { return p.SCP })
 	if pc == nil {
 		return dimse.SOPClassNotSupported, fmt.Errorf("dicom/net: C-GET sub-operation %s: %s in %s: %w", inst.SOPInstanceUID, uid.Name(inst.SOPClassUID), uid.Name(inst.TransferSyntax), ErrNoContext)
 	}
 	data, err := inst.bytes(opCtx)
+	if err == nil {
+		data, err = convert(data, inst, pc)
+	}
 	if err != nil {
-		return dimse.ProcessingFailure, &dimse.Error{Status: dimse.ProcessingFailure, Command: "C-STORE", Comment: err.Error()}
+		return dimse.ProcessingFailure, &dimse.Error{Status: dimse.ProcessingFailure, Command: "C-STORE", Comment: truncate(err.Error(), 64)}
 	}
 	if data == nil {
 		data = []byte{}

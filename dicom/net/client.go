@@ -258,9 +258,10 @@ func (c *Client) Echo(ctx context.Context) error {
 
 // Store sends in as C-STORE (PS3.7 §9.1.1) on a context accepted for its
 // SOP class and its own transfer syntax: the instance goes as stored.
-// When no such context was accepted it fails with ErrNoContext
-// (transcoding is not implemented). A failure status is returned with an
-// error wrapping *dimse.Error.
+// When no such context was accepted, a context in Explicit or Implicit VR
+// Little Endian gets the instance converted by dicom/codec (RLE and JPEG
+// Baseline decoded); with neither it fails with ErrNoContext. A failure
+// status is returned with an error wrapping *dimse.Error.
 func (c *Client) Store(ctx context.Context, in Instance) (dimse.Status, error) {
 	stop := c.a.watch(ctx)
 	defer stop()
@@ -273,14 +274,17 @@ type moveOrigin struct {
 }
 
 func (c *Client) store(ctx context.Context, in Instance, origin *moveOrigin) (dimse.Status, error) {
-	pc := c.a.contextFor(in.SOPClassUID, in.TransferSyntax)
+	pc := c.a.sendContext(in, func(*PresentationContext) bool { return true })
 	if pc == nil {
-		return dimse.SOPClassNotSupported, fmt.Errorf("dicom/net: C-STORE %s with %q: %s in %s: %w (transcoding is not implemented)",
+		return dimse.SOPClassNotSupported, fmt.Errorf("dicom/net: C-STORE %s with %q: %s in %s or a lossless native syntax: %w",
 			in.SOPInstanceUID, c.a.remote, uid.Name(in.SOPClassUID), uid.Name(in.TransferSyntax), ErrNoContext)
 	}
 	data, err := in.bytes(ctx)
 	if err != nil {
 		return dimse.ProcessingFailure, fmt.Errorf("dicom/net: C-STORE %s: load: %w", in.SOPInstanceUID, err)
+	}
+	if data, err = convert(data, in, pc); err != nil {
+		return dimse.ProcessingFailure, &dimse.Error{Status: dimse.ProcessingFailure, Command: "C-STORE", Comment: truncate(err.Error(), 64)}
 	}
 	if data == nil {
 		data = []byte{}

@@ -43,7 +43,15 @@
 // association, pending counts); C-GET (sub-operations on the same
 // association, on storage contexts where the requestor took the SCP role
 // by role selection); Storage Commitment Push Model (N-ACTION, then
-// N-EVENT-REPORT on the same association).
+// N-EVENT-REPORT on the same association, or on a new association to the
+// requestor, with the SCP role, when it released first: PS3.4 J.3.3;
+// [Server.CommitReports] receives such reports as requestor).
+//
+// C-STORE, C-MOVE and C-GET sub-operations send an instance in its stored
+// transfer syntax when the peer accepted it, else convert it with
+// yigong/dicom/codec to Explicit or Implicit VR Little Endian (RLE and
+// JPEG Baseline decoded); C-MOVE proposes the stored syntax and, in a
+// context of its own, those two.
 //
 // # Transport
 //

@@ -259,10 +259,32 @@ type CommitResult struct {
 // CommitHandler answers Storage Commitment (PS3.4 Annex J): it checks that
 // each referenced instance is safely stored. The server acknowledges the
 // N-ACTION first, then sends the result as N-EVENT-REPORT on the same
-// association. (Reports over a new association, for requestors that
-// release right after the N-ACTION, are not implemented yet.)
+// association, or on a new association to the requestor (resolved by
+// Server.Destinations) when it released right after the N-ACTION.
 type CommitHandler interface {
 	HandleCommit(ctx context.Context, req *CommitRequest) CommitResult
+}
+
+// CommitReport is a Storage Commitment result received as requestor on an
+// association the performer opened (PS3.4 J.3.3).
+type CommitReport struct {
+	*AssociationInfo
+	TransactionUID string
+	CommitResult
+}
+
+// CommitReportHandler receives storage commitment results sent to us on a
+// new association; it answers the N-EVENT-REPORT with a status.
+type CommitReportHandler interface {
+	HandleCommitReport(ctx context.Context, rep *CommitReport) dimse.Status
+}
+
+// CommitReportHandlerFunc adapts a function to CommitReportHandler.
+type CommitReportHandlerFunc func(ctx context.Context, rep *CommitReport) dimse.Status
+
+// HandleCommitReport implements CommitReportHandler.
+func (f CommitReportHandlerFunc) HandleCommitReport(ctx context.Context, rep *CommitReport) dimse.Status {
+	return f(ctx, rep)
 }
 
 // CommitHandlerFunc adapts a function to CommitHandler.

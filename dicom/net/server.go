@@ -55,7 +55,10 @@ type Server struct {
 	Move     MoveHandler   // the MOVE models; needs Destinations
 	Get      GetHandler    // the GET models; storage contexts with SCP role
 	Worklist FindHandler   // Modality Worklist FIND
-	Commit   CommitHandler // Storage Commitment Push Model
+	Commit   CommitHandler // Storage Commitment Push Model, as performer
+	// CommitReports receives Storage Commitment results as requestor, on
+	// associations the performer opens with the SCP role (PS3.4 J.3.3).
+	CommitReports CommitReportHandler
 
 	// Destinations resolves C-MOVE destinations and storage commitment
 	// requestors to addresses.
@@ -369,7 +372,10 @@ func (s *Server) supports(as string, rs pdu.RoleSelection, hasRole bool) (scu, s
 	case oneOf(as, getModels):
 		return true, false, s.Get != nil
 	case as == uid.StorageCommitmentPushModel:
-		return true, false, s.Commit != nil
+		// The requestor as SCP: it sends us the reports of our requests.
+		scp = hasRole && rs.SCP && s.CommitReports != nil
+		scu = (!hasRole || rs.SCU) && s.Commit != nil
+		return scu, scp, scu || scp
 	}
 	return false, false, false
 }
@@ -424,6 +430,10 @@ type scpAssociation struct {
 
 	opsMu sync.Mutex
 	ops   map[uint16]context.CancelFunc
+
+	// pending is a message taken from in ahead of its turn (a release
+	// seen while a storage commitment report was due): run handles it next.
+	pending *inbound
 }
 
 func (sa *scpAssociation) run(ctx context.Context) error {
@@ -446,7 +456,12 @@ func (sa *scpAssociation) run(ctx context.Context) error {
 	}()
 	sa.a.setBusy(false)
 	for {
-		in := <-sa.in
+		var in inbound
+		if sa.pending != nil {
+			in, sa.pending = *sa.pending, nil
+		} else {
+			in = <-sa.in
+		}
 		if in.err != nil {
 			return sa.ended(in.err)
 		}
@@ -586,6 +601,8 @@ func (sa *scpAssociation) dispatch(ctx context.Context, in inbound) error {
 		return sa.get(ctx, in)
 	case dimse.NActionRQ:
 		return sa.commit(ctx, in)
+	case dimse.NEventReportRQ:
+		return sa.eventReport(ctx, in)
 	}
 	return sa.respond(ctx, m, dimse.UnrecognizedOperation, nil, nil)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	dnet "yigong/dicom/net"
 	"yigong/dicom/part10"
 	"yigong/dicom/uid"
+	dicomsvc "yigong/server/dicom"
 	"yigong/server/servertest"
 )
 
@@ -59,4 +61,65 @@ func BenchmarkCStore(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms-imagingstudy-sync")
+}
+
+// ctInstances returns n copies of CT_small (explicit VR little endian
+// data sets) with new SOP Instance UIDs under prefix, 100 per study.
+func ctInstances(b *testing.B, n int, prefix string) []dicomsvc.Item {
+	raw, err := os.ReadFile(corpus.Path(b, "dicom", "CT_small.dcm"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := part10.Read(bytes.NewReader(raw), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := make([]dicomsvc.Item, n)
+	for i := range out {
+		_ = f.Dataset.SetStrings(dicom.TagSOPInstanceUID, dicom.UI, fmt.Sprintf("%s.%d", prefix, i))
+		_ = f.Dataset.SetStrings(dicom.TagStudyInstanceUID, dicom.UI, fmt.Sprintf("%s.s%d", prefix, i/100))
+		_ = f.Dataset.SetStrings(dicom.TagSeriesInstanceUID, dicom.UI, fmt.Sprintf("%s.s%d.1", prefix, i/100))
+		var buf bytes.Buffer
+		if err := part10.WriteDataset(&buf, f.Dataset, uid.ExplicitLE()); err != nil {
+			b.Fatal(err)
+		}
+		out[i] = dicomsvc.Item{TransferSyntax: uid.ExplicitLE(), Data: buf.Bytes()}
+	}
+	return out
+}
+
+// BenchmarkIngest stores CT_small copies through the service (no
+// network): one at a time as C-STORE does, in batches of 50 as a STOW-RS
+// request does, and one at a time from 4 goroutines (4 associations,
+// group-committed). The figure to compare is ns/op per instance.
+func BenchmarkIngest(b *testing.B) {
+	for _, c := range []struct {
+		name            string
+		batch, parallel int
+	}{{"single", 1, 1}, {"batch50", 50, 1}, {"parallel4", 1, 4}} {
+		b.Run(c.name, func(b *testing.B) {
+			items := ctInstances(b, b.N, "2.25.98."+c.name)
+			hub := servertest.Start(b)
+			svc := hub.DICOM()
+			ctx := context.Background()
+			b.SetBytes(int64(len(items[0].Data)))
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for g := range c.parallel {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := g * c.batch; i < len(items); i += c.batch * c.parallel {
+						for _, r := range svc.IngestBatch(ctx, "BENCH", items[i:min(i+c.batch, len(items))]) {
+							if r.Err != nil {
+								b.Error(r.Err)
+								return
+							}
+						}
+					}
+				}()
+			}
+			wg.Wait()
+		})
+	}
 }

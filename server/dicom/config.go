@@ -27,6 +27,10 @@ type AE struct {
 	// MoveTo lists the AE titles it may move to; empty means any known
 	// destination.
 	MoveTo []string `yaml:"move_to"`
+	// SeeAll lets an AE with an institution find and retrieve every
+	// institution's studies; without it, C-FIND, C-MOVE and C-GET from
+	// that AE answer from its institution's studies only.
+	SeeAll bool `yaml:"see_all"`
 }
 
 // Addr returns host:port, or "" when the AE has no address.
@@ -53,6 +57,10 @@ type Settings struct {
 	AllowAny bool // accept calling AEs not listed in AEs
 	AEs      []AE
 	Routes   []Route
+	// SeeAll lists the institutions whose callers (DICOMweb principals)
+	// see every institution's studies, besides the hub's own (the county
+	// hospital, the health commission).
+	SeeAll []string
 }
 
 // Validate checks the settings.

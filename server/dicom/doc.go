@@ -10,7 +10,9 @@
 // the blob store as a Part 10 file made of our meta group and the data set
 // bytes exactly as received (durable: fsync, rename, folder fsync), then its
 // index rows and any routing queue entries commit in one store transaction;
-// only then is Success returned. An instance already indexed (same SOP
+// only then is Success returned. Index rows of concurrent C-STOREs and
+// STOW-RS requests are group-committed: what waits while one transaction
+// commits goes in the next, one WAL fsync for many instances. An instance already indexed (same SOP
 // Instance UID in the institution) is answered Success without being stored
 // again. The study's FHIR ImagingStudy (with Patient and ServiceRequest link)
 // is rebuilt from the index by a background worker, driven by a durable
@@ -22,7 +24,13 @@
 // number, study date range, modality) and decide the rest with
 // yigong/dicom/query, so wildcards, per-group person name matching and
 // case-insensitive alphabetic names behave the same in both. C-MOVE, C-GET
-// and WADO-RS read the blobs verbatim: what was stored is what is sent.
+// and WADO-RS read the blobs verbatim: what was stored is what is sent,
+// unless the peer takes only another syntax (yigong/dicom/codec converts).
+//
+// Callers are scoped by institution: an AE listed with an institution
+// finds and retrieves only that institution's studies unless it has
+// see_all; a DICOMweb principal sees only its institution's unless that is
+// the hub's own or listed in Settings.SeeAll ([Service.Scope]).
 //
 // # Configuration
 //

@@ -50,6 +50,9 @@ func (s *Service) syncLoop(ctx context.Context) {
 				if time.Since(r.Received) < s.opts.SyncDelay && r.Seq-r.SyncedSeq < 500 {
 					continue
 				}
+				if !s.yieldToIngest(ctx) {
+					return
+				}
 				if err := s.syncStudy(ctx, r); err != nil {
 					if ctx.Err() != nil {
 						return
@@ -64,6 +67,35 @@ func (s *Service) syncLoop(ctx context.Context) {
 			if !progressed {
 				break
 			}
+		}
+	}
+}
+
+// Ingest has priority over the ImagingStudy worker: both need the store's
+// writer (SQLite has one), and a study's Bundle holds it far longer than
+// an instance's index rows. The worker starts a study only when no
+// instance has arrived for ingestQuiet, or when it has waited maxSyncWait.
+const (
+	ingestQuiet = 150 * time.Millisecond
+	maxSyncWait = 5 * time.Second
+)
+
+// noteIngest records that instances are arriving.
+func (s *Service) noteIngest() { s.lastIngest.Store(time.Now().UnixNano()) }
+
+// yieldToIngest waits while instances are arriving, at most maxSyncWait;
+// false when ctx ended.
+func (s *Service) yieldToIngest(ctx context.Context) bool {
+	deadline := time.Now().Add(maxSyncWait)
+	for {
+		quiet := time.Since(time.Unix(0, s.lastIngest.Load()))
+		if quiet >= ingestQuiet || !time.Now().Before(deadline) {
+			return ctx.Err() == nil
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(ingestQuiet - quiet):
 		}
 	}
 }

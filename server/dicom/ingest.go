@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"yigong/dicom"
@@ -72,11 +73,27 @@ type pending struct {
 // in the order of items; Success for each needs both its blob and the
 // commit.
 func (s *Service) IngestBatch(ctx context.Context, source string, items []Item) []Result {
+	s.noteIngest()
+	defer s.noteIngest()
 	res := make([]Result, len(items))
+	// Parsing, the duplicate check and writing each blob's temp file run
+	// for several items at once: a STOW-RS request's items overlap their
+	// reads, hashing and writes instead of queueing behind each other. The
+	// blobs' fsyncs start only once all are written: started earlier, they
+	// stalled the creation of the remaining temp files (ext4 journal
+	// commits), and a 50-part request took 2-3x longer to prepare.
+	type prepared struct {
+		p   *pending
+		err error
+	}
+	preps := make([]prepared, len(items))
+	forEach(len(items), prepareWorkers, func(i int) {
+		preps[i].p, preps[i].err = s.prepare(ctx, source, items[i].TransferSyntax, items[i].Data)
+	})
 	var ps []*pending
 	var idx []int
-	for i, it := range items {
-		p, err := s.prepare(ctx, source, it.TransferSyntax, it.Data)
+	for i, pr := range preps {
+		p, err := pr.p, pr.err
 		switch {
 		case err != nil:
 			res[i].Err = err
@@ -97,7 +114,7 @@ func (s *Service) IngestBatch(ctx context.Context, source string, items []Item) 
 	// between the two, the instance was not acknowledged, and its resend
 	// finds the row without its blob and writes the blob again (see
 	// prepare).
-	err := s.commit(ctx, ps)
+	err := s.groupCommit(ctx, ps)
 	routed := false
 	for k, p := range ps {
 		i := idx[k]
@@ -127,6 +144,34 @@ func (s *Service) IngestBatch(ctx context.Context, source string, items []Item) 
 		}
 	}
 	return res
+}
+
+// prepareWorkers bounds the items of one batch prepared at once.
+const prepareWorkers = 4
+
+// forEach calls fn(0..n-1) on at most workers goroutines and waits; one
+// item runs inline.
+func forEach(n, workers int, fn func(i int)) {
+	if n == 1 {
+		fn(0)
+		return
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(n, workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 func (s *Service) commit(ctx context.Context, ps []*pending) error {

@@ -242,7 +242,7 @@ func (s *Service) handleFind(ctx context.Context, req *dnet.FindRequest, yield f
 	if !ok {
 		return dimse.DataSetDoesNotMatchClass
 	}
-	matches, err := s.Query(ctx, Query{Level: level, Identifier: req.Identifier, FoldCase: true})
+	matches, err := s.Query(ctx, Query{Institution: s.aeScope(aet), Level: level, Identifier: req.Identifier, FoldCase: true})
 	if err != nil {
 		s.log.Warn("dicom c-find failed", "aet", aet, "err", err)
 		return dimse.UnableToProcess
@@ -316,4 +316,29 @@ func isASCII(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// aeScope returns the institution whose studies a calling AE may find and
+// retrieve: its own when it is listed with an institution and without
+// see_all, else "" (every institution: the hub's own AEs).
+func (s *Service) aeScope(aet string) string {
+	if ae := s.opts.ae(aet); ae != nil && ae.Institution != "" && !ae.SeeAll {
+		return s.Scope(ae.Institution)
+	}
+	return ""
+}
+
+// Scope returns the institution a caller of institution inst is limited
+// to, or "" when it sees every institution: the hub's own institution and
+// those listed in Settings.SeeAll see all, any other only itself.
+func (s *Service) Scope(inst string) string {
+	if inst == "" || inst == s.opts.Institution {
+		return ""
+	}
+	for _, all := range s.opts.SeeAll {
+		if all == inst {
+			return ""
+		}
+	}
+	return inst
 }

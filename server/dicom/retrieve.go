@@ -119,7 +119,7 @@ func (s *Service) retrieve(ctx context.Context, req *dnet.QueryRequest, op strin
 	if !ok || level == store.DICOMPatient && !req.Identifier.Has(dicom.TagPatientID) {
 		return nil, dimse.DataSetDoesNotMatchClass
 	}
-	recs, err := s.Instances(ctx, "", level, req.Identifier)
+	recs, err := s.Instances(ctx, s.aeScope(aet), level, req.Identifier)
 	if err != nil {
 		s.log.Warn("dicom "+op+" failed", "aet", aet, "err", err)
 		return nil, dimse.UnableToProcess

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"yigong/adapters/dicomfhir"
@@ -59,9 +60,16 @@ type Service struct {
 
 	syncKick  chan struct{}
 	routeKick chan struct{}
-	stop      context.CancelFunc
-	wg        sync.WaitGroup
-	serveErr  chan error
+	// The group committer of index rows (groupcommit.go).
+	commits       chan *commitReq
+	committing    atomic.Bool
+	committerGone chan struct{}
+	// lastIngest is when instances last arrived (unix ns): the
+	// ImagingStudy worker yields to ingest (fhirsync.go).
+	lastIngest atomic.Int64
+	stop       context.CancelFunc
+	wg         sync.WaitGroup
+	serveErr   chan error
 }
 
 // New checks the options and builds a service; Start runs it.
@@ -89,7 +97,8 @@ func New(opts Options) (*Service, error) {
 		opts.RetryBase = 10 * time.Second
 	}
 	s := &Service{opts: opts, log: opts.Log, index: ix,
-		syncKick: make(chan struct{}, 1), routeKick: make(chan struct{}, 1), serveErr: make(chan error, 1)}
+		syncKick: make(chan struct{}, 1), routeKick: make(chan struct{}, 1), serveErr: make(chan error, 1),
+		commits: make(chan *commitReq), committerGone: make(chan struct{})}
 	s.srv = &dnet.Server{
 		AETitle:      opts.AETitle,
 		Store:        dnet.StoreHandlerFunc(s.handleStore),
@@ -107,11 +116,14 @@ func New(opts Options) (*Service, error) {
 	return s, nil
 }
 
-// Start binds the listener (when Addr is set) and starts the ImagingStudy
-// and routing workers.
+// Start binds the listener (when Addr is set) and starts the index group
+// committer and the ImagingStudy and routing workers.
 func (s *Service) Start(ctx context.Context) error {
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = cancel
+	s.committing.Store(true)
+	s.wg.Add(1)
+	go s.committer(wctx)
 	if s.opts.Addr != "" {
 		var lc net.ListenConfig
 		ln, err := lc.Listen(ctx, "tcp", s.opts.Addr)

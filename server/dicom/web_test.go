@@ -9,12 +9,17 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"yigong/conformance/peer"
 	"yigong/dicom"
+	"yigong/dicom/codec"
 	dnet "yigong/dicom/net"
+	"yigong/dicom/part10"
+	"yigong/dicom/uid"
 	"yigong/server/servertest"
 )
 
@@ -148,6 +153,8 @@ func testDICOMweb(t *testing.T, hub *servertest.Hub, first map[string]file) {
 		}
 	})
 
+	t.Run("transcode", func(t *testing.T) { testWADOTranscode(t, hub, first) })
+
 	t.Run("stow", func(t *testing.T) {
 		dir := t.TempDir()
 		p := writeFile(t, dir, "stow.dcm", synth(t, "ISO_IR 192", "Li^Si=李^四=", "STOW1", "2.25.300", "2.25.300.1", "2.25.300.1.1"))
@@ -173,4 +180,119 @@ func testDICOMweb(t *testing.T, hub *servertest.Hub, first map[string]file) {
 			t.Errorf("QIDO after STOW-RS: %d", len(got))
 		}
 	})
+}
+
+// testWADOTranscode: WADO-RS converts RLE- and JPEG-stored instances to
+// explicit VR little endian on request (pixels as dcmdrle/dcmdjpeg decode
+// them: RLE exactly, JPEG within two units), native ones to RLE (which
+// dcmdrle decodes back to the stored pixels), decodes frames for an
+// application/octet-stream Accept, and renders compressed data.
+func testWADOTranscode(t *testing.T, hub *servertest.Hub, first map[string]file) {
+	dcmdrle, dcmdjpeg := peer.Require(t, "dcmdrle"), peer.Require(t, "dcmdjpeg")
+	path := func(f file) string {
+		return "/dicomweb/studies/" + f.ds.Text(dicom.TagStudyInstanceUID) + "/series/" + f.ds.Text(dicom.TagSeriesInstanceUID) + "/instances/" + f.inst.SOPInstanceUID
+	}
+	// fetch asks for one instance in ts and returns its native frames.
+	fetch := func(t *testing.T, f file, ts string) ([][]byte, codec.Image, []byte) {
+		t.Helper()
+		code, hd, body := get(t, hub.URL(path(f)), `multipart/related; type="application/dicom"; transfer-syntax=`+ts)
+		if code != http.StatusOK {
+			t.Fatalf("WADO-RS in %s: %d %s", ts, code, body)
+		}
+		p := parts(t, hd, body)[0]
+		pf, err := part10.Read(bytes.NewReader(p), nil)
+		if err != nil || pf.TransferSyntax.UID != ts {
+			t.Fatalf("WADO-RS in %s: %v, got %s", ts, err, pf.TransferSyntax.UID)
+		}
+		fr, im, err := codec.Frames(pf.Dataset, ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fr, im, p
+	}
+	// reference decodes a file with dcmtk and returns its native frames.
+	reference := func(t *testing.T, tool string, file []byte) [][]byte {
+		t.Helper()
+		dir := t.TempDir()
+		in, out := filepath.Join(dir, "in.dcm"), filepath.Join(dir, "out.dcm")
+		if err := os.WriteFile(in, file, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := exec.Command(tool, in, out).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", tool, err, b)
+		}
+		b, _ := os.ReadFile(out)
+		pf, err := part10.Read(bytes.NewReader(b), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fr, _, err := codec.Frames(pf.Dataset, pf.TransferSyntax.UID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fr
+	}
+	near := func(a, b []byte, tol int) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if d := int(a[i]) - int(b[i]); d > tol || d < -tol {
+				return false
+			}
+		}
+		return true
+	}
+	seen := 0
+	for _, f := range first {
+		var tool string
+		tol := 0
+		switch f.inst.TransferSyntax {
+		case uid.RLELossless:
+			tool = dcmdrle
+		case uid.JPEGBaseline8Bit:
+			tool, tol = dcmdjpeg, 2
+		default:
+			continue
+		}
+		seen++
+		t.Run(filepath.Base(f.path), func(t *testing.T) {
+			file, _ := os.ReadFile(f.path)
+			want := reference(t, tool, file)
+			got, _, _ := fetch(t, f, uid.ExplicitVRLittleEndian)
+			if len(got) != len(want) {
+				t.Fatalf("%d frames, want %d", len(got), len(want))
+			}
+			for i := range want {
+				if !near(got[i], want[i], tol) {
+					t.Errorf("frame %d differs from %s's decoding", i+1, filepath.Base(tool))
+				}
+			}
+			code, hd, body := get(t, hub.URL(path(f)+"/frames/1"), `multipart/related; type="application/octet-stream"`)
+			if code != http.StatusOK || !near(parts(t, hd, body)[0], want[0], tol) {
+				t.Errorf("frame 1 as octet-stream: %d", code)
+			}
+			code, _, body = get(t, hub.URL(path(f)+"/rendered"), "image/png")
+			if img, err := png.Decode(bytes.NewReader(body)); code != http.StatusOK || err != nil || img.Bounds().Dx() == 0 {
+				t.Errorf("rendered: %d %v", code, err)
+			}
+		})
+	}
+	if seen < 2 {
+		t.Errorf("only %d RLE/JPEG instances in the hub", seen)
+	}
+	for _, f := range first {
+		if filepath.Base(f.path) != "CT_small.dcm" {
+			continue
+		}
+		orig, _, _ := fetch(t, f, uid.ExplicitVRLittleEndian)
+		_, _, rle := fetch(t, f, uid.RLELossless)
+		if back := reference(t, dcmdrle, rle); !bytes.Equal(back[0], orig[0]) {
+			t.Errorf("CT_small as RLE: dcmdrle decodes other pixels")
+		}
+		code, _, _ := get(t, hub.URL(path(f)), `multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.4.90`)
+		if code != http.StatusNotAcceptable {
+			t.Errorf("CT_small as JPEG 2000: %d, want 406", code)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"yigong/server/auth"
 	dicomsvc "yigong/server/dicom"
 )
 
@@ -77,6 +78,18 @@ func (h *handler) service() (*dicomsvc.Service, error) {
 		return nil, echo.NewHTTPError(http.StatusServiceUnavailable, "dicomweb: the DICOM service is not running")
 	}
 	return s, nil
+}
+
+// scope returns the institution whose studies the caller may see ("" for
+// all): an authenticated caller's institution unless the service lets it
+// see every institution (its own hub's, or one configured to); local
+// development mode sees all.
+func scope(c echo.Context, svc *dicomsvc.Service) string {
+	p := auth.FromContext(c.Request().Context())
+	if p == nil || p.Kind == auth.KindDev {
+		return ""
+	}
+	return svc.Scope(p.Institution)
 }
 
 // base returns the absolute URL of /dicomweb for this request.

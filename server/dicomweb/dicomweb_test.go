@@ -41,7 +41,17 @@ func TestAcceptedSyntax(t *testing.T) {
 			t.Errorf("acceptedSyntax(%q) = %q, want %q", tc.accept, got, tc.want)
 		}
 	}
-	if !transcodable("1.2.840.10008.1.2.1", "1.2.840.10008.1.2") || transcodable("1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.1") {
-		t.Error("transcodable")
+	for _, tc := range []struct {
+		from, to string
+		want     bool
+	}{
+		{"1.2.840.10008.1.2.1", "1.2.840.10008.1.2", true},
+		{"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.1", true},  // JPEG Baseline decoded
+		{"1.2.840.10008.1.2.1", "1.2.840.10008.1.2.5", true},     // RLE encoded
+		{"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.1", false}, // JPEG 2000: no codec
+	} {
+		if got := transcodable(tc.from, tc.to); got != tc.want {
+			t.Errorf("transcodable(%s, %s) = %v", tc.from, tc.to, got)
+		}
 	}
 }

@@ -7,7 +7,12 @@
 // Every answer comes from the DICOM index and the blob store through
 // server/dicom, never by re-reading files to search: QIDO-RS matches
 // exactly as C-FIND does (yigong/dicom/query: wildcards, per-group person
-// names, ranges, UID lists), with query values percent-decoded as UTF-8.
+// names, ranges, UID lists), with query values percent-decoded as UTF-8,
+// limited to the caller's institution (server/dicom Service.Scope).
+// WADO-RS converts instances to the transfer syntax an Accept header names
+// (native, RLE Lossless, JPEG Baseline: yigong/dicom/codec), decodes
+// frames for an application/octet-stream Accept, and renders RLE and JPEG
+// Baseline pixel data.
 //
 // # Spec sections
 //

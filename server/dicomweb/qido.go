@@ -136,7 +136,7 @@ func (h *handler) qido(level store.DICOMLevel) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		ms, err := svc.Query(c.Request().Context(), dicomsvc.Query{Level: level, Identifier: p.id, FoldCase: true})
+		ms, err := svc.Query(c.Request().Context(), dicomsvc.Query{Institution: scope(c, svc), Level: level, Identifier: p.id, FoldCase: true})
 		if err != nil {
 			return err
 		}

@@ -16,13 +16,15 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"yigong/dicom"
+	"yigong/dicom/codec"
 	"yigong/dicom/part10"
 )
 
 // rendered serves WADO-RS rendered and thumbnail images (PS3.18 §10.4.1.1.3):
 // native monochrome 8/16-bit and RGB 8-bit pixel data, windowed by the
 // window parameter ("center,width[,function]") or the instance's own VOI,
-// as image/jpeg (default) or image/png. Compressed pixel data answers 406.
+// as image/jpeg (default) or image/png. RLE and JPEG Baseline pixel data
+// are decoded first (dicom/codec); other compressed syntaxes answer 406.
 func (h *handler) rendered(thumb bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		pf, r, err := h.readInstance(c)
@@ -64,12 +66,9 @@ func writeImage(c echo.Context, img image.Image, accept string) error {
 
 // render turns one native frame into an 8-bit image.
 func render(pf *part10.File, frame int, window string) (image.Image, error) {
-	frames, media, err := pixelFrames(pf)
+	frames, im, err := codec.Frames(pf.Dataset, pf.TransferSyntax.UID)
 	if err != nil {
 		return nil, err
-	}
-	if media != "application/octet-stream" {
-		return nil, fmt.Errorf("compressed pixel data (%s) is not decoded yet", pf.TransferSyntax.UID)
 	}
 	if frame < 1 || frame > len(frames) {
 		return nil, fmt.Errorf("no frame %d", frame)
@@ -79,11 +78,11 @@ func render(pf *part10.File, frame int, window string) (image.Image, error) {
 	rows, _ := ds.Int(0x00280010)
 	cols, _ := ds.Int(0x00280011)
 	bits, _ := ds.Int(dicom.TagBitsAllocated)
-	photo := strings.TrimSpace(ds.Text(0x00280004))
+	photo := im.Photometric // RGB once JPEG colour is decoded
 	w, hgt := int(cols), int(rows)
 	switch photo {
 	case "RGB":
-		planar, _ := ds.Int(0x00280006)
+		planar := im.Planar
 		if bits != 8 {
 			return nil, fmt.Errorf("RGB with %d bits", bits)
 		}

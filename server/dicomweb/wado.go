@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"yigong/dicom"
+	"yigong/dicom/codec"
 	"yigong/dicom/dicomjson"
 	"yigong/dicom/part10"
 	"yigong/dicom/uid"
@@ -32,7 +33,7 @@ func (h *handler) records(c echo.Context, level store.DICOMLevel, headers bool) 
 	ctx := c.Request().Context()
 	var recs []store.DICOMRecord
 	if headers || level == levelImage {
-		ms, err := svc.Query(ctx, dicomsvc.Query{Level: levelImage, Identifier: id})
+		ms, err := svc.Query(ctx, dicomsvc.Query{Institution: scope(c, svc), Level: levelImage, Identifier: id})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -40,7 +41,7 @@ func (h *handler) records(c echo.Context, level store.DICOMLevel, headers bool) 
 			recs = append(recs, m.Record)
 		}
 	} else {
-		recs, err = svc.Instances(ctx, "", level, id)
+		recs, err = svc.Instances(ctx, scope(c, svc), level, id)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -129,15 +130,9 @@ func writeInstance(ctx context.Context, svc *dicomsvc.Service, w io.Writer, r st
 	return transcode(w, f, ts)
 }
 
-// native lists the syntaxes part10 reads and writes without codecs.
-var native = map[string]bool{
-	uid.ImplicitVRLittleEndian:         true,
-	uid.ExplicitVRLittleEndian:         true,
-	uid.ExplicitVRBigEndian:            true,
-	uid.DeflatedExplicitVRLittleEndian: true,
-}
-
-func transcodable(from, to string) bool { return native[from] && native[to] }
+// transcodable reports whether dicom/codec converts from to to: the
+// native syntaxes, RLE Lossless and JPEG Baseline.
+func transcodable(from, to string) bool { return codec.CanTranscode(from, to) }
 
 func transcode(w io.Writer, src io.Reader, to string) error {
 	ts, ok := uid.LookupTransferSyntax(to)
@@ -146,6 +141,9 @@ func transcode(w io.Writer, src io.Reader, to string) error {
 	}
 	f, err := part10.Read(src, nil)
 	if err != nil {
+		return fmt.Errorf("dicomweb: transcode: %w", err)
+	}
+	if err := codec.Transcode(f.Dataset, f.TransferSyntax.UID, to); err != nil {
 		return fmt.Errorf("dicomweb: transcode: %w", err)
 	}
 	f.TransferSyntax = ts
@@ -214,9 +212,10 @@ func (h *handler) readInstance(c echo.Context) (*part10.File, store.DICOMRecord,
 	return pf, r, nil
 }
 
-// frames serves WADO-RS frames: native frames as application/octet-stream,
-// encapsulated ones (one fragment per frame, or a single frame) in their
-// compressed form.
+// frames serves WADO-RS frames: native frames as application/octet-stream;
+// encapsulated ones in their compressed form, or decoded to
+// application/octet-stream when the Accept header asks only for that and
+// the codec reads the syntax (RLE, JPEG Baseline).
 func (h *handler) frames(c echo.Context) error {
 	pf, r, err := h.readInstance(c)
 	if err != nil {
@@ -234,6 +233,12 @@ func (h *handler) frames(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusNotAcceptable, err.Error())
 	}
+	if media != "application/octet-stream" && wantsOctets(c.Request().Header.Get("Accept")) {
+		if frames, _, err = codec.Frames(pf.Dataset, pf.TransferSyntax.UID); err != nil {
+			return echo.NewHTTPError(http.StatusNotAcceptable, fmt.Sprintf("dicomweb: decode %s: %v", r.SOPInstanceUID, err))
+		}
+		media = "application/octet-stream"
+	}
 	var parts [][]byte
 	for _, n := range nums {
 		if n > len(frames) {
@@ -246,6 +251,12 @@ func (h *handler) frames(c echo.Context) error {
 		ctype += "; transfer-syntax=" + r.TransferSyntax
 	}
 	return writeParts(c, media, ctype, parts)
+}
+
+// wantsOctets reports whether an Accept header names
+// application/octet-stream and no compressed image type.
+func wantsOctets(accept string) bool {
+	return strings.Contains(accept, "application/octet-stream") && !strings.Contains(accept, "image/") && !strings.Contains(accept, "*/*")
 }
 
 func writeParts(c echo.Context, typ, partType string, parts [][]byte) error {
@@ -274,15 +285,11 @@ func pixelFrames(pf *part10.File) ([][]byte, string, error) {
 		nf = n
 	}
 	if e.Fragments != nil {
-		media := compressedMedia(pf.TransferSyntax.UID)
-		items := e.Fragments.Items
-		switch {
-		case int64(len(items)) == nf:
-			return items, media, nil
-		case nf == 1:
-			return [][]byte{bytes.Join(items, nil)}, media, nil
+		items, err := codec.EncapsulatedFrames(e.Fragments, int(nf))
+		if err != nil {
+			return nil, "", fmt.Errorf("dicomweb: %w", err)
 		}
-		return nil, "", fmt.Errorf("dicomweb: %d fragments for %d frames: not supported yet", len(items), nf)
+		return items, compressedMedia(pf.TransferSyntax.UID), nil
 	}
 	raw, err := e.Bytes()
 	if err != nil {

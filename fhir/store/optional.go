@@ -17,6 +17,15 @@ type Migrator interface {
 	Migrate(ctx context.Context) (applied int, err error)
 }
 
+// SingleWriter is implemented by engines whose write transactions run one
+// at a time (SQLite): a caller with several writers of its own can queue
+// them itself, so that another caller's urgent write (an HL7 inbox commit
+// before its ACK) waits for one transaction at most, not for every writer
+// queued before it.
+type SingleWriter interface {
+	SingleWriter() bool
+}
+
 // Searcher is implemented by engines that answer searches from their index
 // tables. A Tx of such an engine implements it too, so conditional
 // operations inside a transaction see the transaction's own writes.

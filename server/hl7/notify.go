@@ -278,10 +278,11 @@ func (n *notifier) sync(ctx context.Context) (int, error) {
 		n.forget(c)
 	}
 	last := changes[len(changes)-1].Seq
-	tx, err := n.s.store.Begin(ctx)
+	tx, done, err := n.s.beginWrite(ctx)
 	if err != nil {
 		return 0, err
 	}
+	defer done()
 	defer tx.Rollback(ctx)
 	qt, ok := tx.(store.QueueTx)
 	if !ok {

@@ -47,7 +47,8 @@ type Service struct {
 	commit         *committer
 	instance       string // lease owner prefix and ACK control ID prefix
 	ctlSeq         atomic.Int64
-	noBatch        atomic.Bool // set when a batch found that the store's transactions cannot search
+	noBatch        atomic.Bool   // set when a batch found that the store's transactions cannot search
+	writeGate      chan struct{} // one slot: the workers' turn at a single-writer store; nil otherwise
 	wakeInbox      chan struct{}
 	wakeOutbox     chan struct{}
 	notify         *notifier // nil without subscriptions
@@ -96,6 +97,9 @@ func New(cfg Config, d Deps) (*Service, error) {
 		s.notify = n
 	}
 	s.commit = newCommitter(q, cfg.GroupCommit)
+	if sw, ok := d.Store.(store.SingleWriter); ok && sw.SingleWriter() {
+		s.writeGate = make(chan struct{}, 1)
+	}
 	s.commit.after = func(items []store.QueueInput, res []store.Enqueued) {
 		for i, r := range res {
 			if !r.Duplicate && items[i].Error == "" {

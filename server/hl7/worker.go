@@ -297,11 +297,11 @@ func (s *Service) processBatch(ctx context.Context, owner string, items []store.
 	if len(ms) < 2 {
 		return 0, nil
 	}
-	s.commit.yield(ctx, 20*time.Millisecond)
-	tx, err := s.store.Begin(ctx)
+	tx, done, err := s.beginWrite(ctx)
 	if err != nil {
 		return 0, err
 	}
+	defer done()
 	defer tx.Rollback(ctx)
 	qt, ok := tx.(store.QueueTx)
 	if !ok {
@@ -345,15 +345,40 @@ func (s *Service) processBatch(ctx context.Context, owner string, items []store.
 	return n, nil
 }
 
+// beginWrite begins a write transaction of the inbox workers or the
+// notifier. On a store with one writer (store.SingleWriter) they take
+// turns through s.writeGate before queueing for it, so that an inbox
+// commit, which ACKs wait for, is behind one of their transactions at
+// most rather than behind each one queued before it; and each first
+// yields to inbox commits already waiting. done must be called once the
+// transaction has ended.
+func (s *Service) beginWrite(ctx context.Context) (tx store.Tx, done func(), err error) {
+	done = func() {}
+	if s.writeGate != nil {
+		select {
+		case s.writeGate <- struct{}{}:
+			done = func() { <-s.writeGate }
+		case <-ctx.Done():
+			return nil, nil, fmt.Errorf("hl7: wait for the store's writer: %w", ctx.Err())
+		}
+	}
+	s.commit.yield(ctx, 20*time.Millisecond)
+	if tx, err = s.store.Begin(ctx); err != nil {
+		done()
+		return nil, nil, err
+	}
+	return tx, done, nil
+}
+
 // complete runs apply and marks the item done in one transaction, with the
 // enhanced-mode application ACK enqueued in the same transaction.
 func (s *Service) complete(ctx context.Context, owner string, it *store.QueueItem, apply func(store.Tx) (string, error),
 	outcome string, meta itemMeta, msg *hl7v2.Message) error {
-	s.commit.yield(ctx, 20*time.Millisecond)
-	tx, err := s.store.Begin(ctx)
+	tx, done, err := s.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
+	defer done()
 	defer tx.Rollback(ctx)
 	if apply != nil {
 		if outcome, err = apply(tx); err != nil {

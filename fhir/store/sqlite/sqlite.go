@@ -176,6 +176,9 @@ func classify(err error) (fhir.Kind, error) {
 // Migrate applies pending schema migrations; Open already does.
 func (db *DB) Migrate(ctx context.Context) (int, error) { return db.Engine.Migrate(ctx, Migrations()) }
 
+// SingleWriter implements store.SingleWriter: SQLite has one writer.
+func (db *DB) SingleWriter() bool { return true }
+
 // Ping checks both connection pools.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.writer.PingContext(ctx); err != nil {

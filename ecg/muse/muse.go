@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"yigong/ecg"
 )
@@ -88,7 +87,7 @@ func Decode(b []byte) (*ecg.Record, error) {
 	}
 	var doc document
 	d := xml.NewDecoder(bytes.NewReader(b))
-	d.CharsetReader = charsetReader
+	d.CharsetReader = ecg.XMLCharsetReader
 	d.Strict = true
 	if err := d.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("muse: parse XML: %w", err)
@@ -131,23 +130,6 @@ func Decode(b []byte) (*ecg.Record, error) {
 		}
 	}
 	return rec, nil
-}
-
-// charsetReader accepts the encodings MUSE declares besides UTF-8.
-func charsetReader(label string, in io.Reader) (io.Reader, error) {
-	switch strings.ToLower(strings.TrimSpace(label)) {
-	case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "windows-1252", "cp1252", "us-ascii", "ascii":
-		b, err := io.ReadAll(in)
-		if err != nil {
-			return nil, err
-		}
-		var out []byte
-		for _, c := range b {
-			out = utf8.AppendRune(out, rune(c))
-		}
-		return bytes.NewReader(out), nil
-	}
-	return nil, fmt.Errorf("encoding %q: %w", label, errors.ErrUnsupported)
 }
 
 var cst = time.FixedZone("CST", 8*3600)

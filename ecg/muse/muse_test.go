@@ -162,7 +162,7 @@ func TestDecodeErrors(t *testing.T) {
 	}{
 		{"not XML", "RestingECG", "parse XML", nil},
 		{"other root", "<AnnotatedECG/>", "parse XML", nil},
-		{"GB2312", `<?xml version="1.0" encoding="GB2312"?><RestingECG/>`, "GB2312", errors.ErrUnsupported},
+		{"EBCDIC", `<?xml version="1.0" encoding="EBCDIC-US"?><RestingECG/>`, "EBCDIC", errors.ErrUnsupported},
 		{"no rhythm", "<RestingECG/>", "no rhythm", nil},
 		{"bad base64", strings.Replace(good, "<WaveFormData>", "<WaveFormData>!!", 1), "waveform data", nil},
 		{"units", strings.Replace(good, "MICROVOLTS", "FURLONGS", 1), "amplitude units", nil},

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/encoding/simplifiedchinese"
-
 	"yigong/ecg"
 )
 
@@ -130,7 +128,7 @@ func Decode(b []byte) (*ecg.Record, error) {
 	}
 	var doc document
 	d := xml.NewDecoder(bytes.NewReader(b))
-	d.CharsetReader = charsetReader
+	d.CharsetReader = ecg.XMLCharsetReader
 	if err := d.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("philips: parse XML: %w", err)
 	}
@@ -167,26 +165,6 @@ func known(v string) bool {
 		}
 	}
 	return false
-}
-
-// charsetReader accepts the Chinese encodings carts sold in China declare
-// besides UTF-8, and ISO 8859-1.
-func charsetReader(label string, in io.Reader) (io.Reader, error) {
-	switch strings.ToLower(strings.TrimSpace(label)) {
-	case "gb18030", "gbk", "gb2312", "cp936", "x-gbk":
-		return simplifiedchinese.GB18030.NewDecoder().Reader(in), nil
-	case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "us-ascii", "ascii":
-		raw, err := io.ReadAll(in)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]rune, len(raw))
-		for i, c := range raw {
-			out[i] = rune(c)
-		}
-		return strings.NewReader(string(out)), nil
-	}
-	return nil, fmt.Errorf("encoding %q: %w", label, errors.ErrUnsupported)
 }
 
 var cst = time.FixedZone("CST", 8*3600)

@@ -3,12 +3,14 @@ package fhirv2
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"yigong/adapters/v2fhir"
+	"yigong/fhir/r4"
 	"yigong/hl7v2"
 )
 
@@ -74,7 +76,7 @@ func New(cfg Config) (*Encoder, error) {
 	if strings.TrimSpace(cfg.Application) == "" {
 		errs = append(errs, errors.New("fhirv2: config: application (MSH-3) is required"))
 	}
-	for _, k := range sortedKeys(cfg.Authorities) {
+	for _, k := range slices.Sorted(maps.Keys(cfg.Authorities)) {
 		if strings.TrimSpace(k) == "" || strings.TrimSpace(cfg.Authorities[k]) == "" {
 			errs = append(errs, fmt.Errorf("fhirv2: config: authorities[%q] = %q: empty name or system", k, cfg.Authorities[k]))
 		}
@@ -96,7 +98,7 @@ func New(cfg Config) (*Encoder, error) {
 			break
 		}
 	}
-	for _, k := range sortedKeys(cfg.Authorities) {
+	for _, k := range slices.Sorted(maps.Keys(cfg.Authorities)) {
 		sys := cfg.Authorities[k]
 		if isResident(sys) {
 			if e.residentAuth == "" {
@@ -115,7 +117,7 @@ func New(cfg Config) (*Encoder, error) {
 	// the alliance's systems send and expect); the first in sorted order
 	// when several name one URI.
 	local := map[string]bool{}
-	for _, k := range sortedKeys(cfg.CodeSystems) {
+	for _, k := range slices.Sorted(maps.Keys(cfg.CodeSystems)) {
 		if uri := cfg.CodeSystems[k]; !local[uri] {
 			e.codeNameOf[uri], local[uri] = k, true
 		}
@@ -127,17 +129,23 @@ func isResident(s string) bool {
 	return s == v2fhir.ResidentIDSystem || s == v2fhir.ResidentIDSystemHL7China
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // newMessage starts a message with its MSH: the hub as sender, h's
 // receiver, control ID and time, message type code^trigger^structure.
+// newPatientMessage starts a message whose PID follows the MSH at once
+// (the order and result messages), with the PID from p.
+func (e *Encoder) newPatientMessage(h Header, code, trigger, structure string, p *r4.Patient) (*hl7v2.Message, error) {
+	m, _, err := e.newMessage(h, code, trigger, structure)
+	if err != nil {
+		return nil, err
+	}
+	pid, err := e.pid(p)
+	if err != nil {
+		return nil, err
+	}
+	m.Add("PID", pid...)
+	return m, nil
+}
+
 func (e *Encoder) newMessage(h Header, code, trigger, structure string) (*hl7v2.Message, time.Time, error) {
 	if strings.TrimSpace(h.ControlID) == "" {
 		return nil, time.Time{}, errors.New("fhirv2: header: control ID (MSH-10) is required")

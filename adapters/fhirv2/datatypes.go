@@ -3,7 +3,6 @@ package fhirv2
 import (
 	"strings"
 	"time"
-	"unicode"
 
 	"yigong/fhir/r4"
 	"yigong/hl7v2"
@@ -71,19 +70,6 @@ func (e *Encoder) ei(id *r4.Identifier) string {
 		return ""
 	}
 	return join(e.d.Component, e.esc(id.Value), e.hd(ns, uid, uidType, e.d.Component))
-}
-
-// isHan reports whether s is non-empty and made only of Han characters.
-func isHan(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.Is(unicode.Han, r) && r != '·' {
-			return false
-		}
-	}
-	return true
 }
 
 // xpn maps HumanName → XPN (XPN[HumanName] reversed): family, given,

@@ -23,15 +23,10 @@ func (e *Encoder) OrderPlaced(h Header, sr *r4.ServiceRequest, p *r4.Patient) (*
 	if code == "" {
 		return nil, errors.New("fhirv2: OBR-4: the ServiceRequest has no code")
 	}
-	m, _, err := e.newMessage(h, "OML", "O21", "OML_O21")
+	m, err := e.newPatientMessage(h, "OML", "O21", "OML_O21", p)
 	if err != nil {
 		return nil, err
 	}
-	pid, err := e.pid(p)
-	if err != nil {
-		return nil, err
-	}
-	m.Add("PID", pid...)
 	placer, filler := orderNumbers(sr.Identifier)
 	if identifierType(ptrOr(placer)) == "" && identifierType(ptrOr(filler)) == "" && placer == nil {
 		// An order's untyped identifier is the placer's number.

@@ -26,15 +26,10 @@ func (e *Encoder) ReportFinal(h Header, dr *r4.DiagnosticReport, obs []*r4.Obser
 	if code == "" {
 		return nil, errors.New("fhirv2: OBR-4: the DiagnosticReport has no code")
 	}
-	m, _, err := e.newMessage(h, "ORU", "R01", "ORU_R01")
+	m, err := e.newPatientMessage(h, "ORU", "R01", "ORU_R01", p)
 	if err != nil {
 		return nil, err
 	}
-	pid, err := e.pid(p)
-	if err != nil {
-		return nil, err
-	}
-	m.Add("PID", pid...)
 	placer, filler := orderNumbers(dr.Identifier)
 	fillerEI := e.ei(filler)
 	if fillerEI == "" {

@@ -3,9 +3,10 @@ package v2fhir
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -137,7 +138,7 @@ func (c Config) Validate() error {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("v2fhir: config: "+format, args...))
 	}
-	for _, k := range sortedKeys(c.Authorities) {
+	for _, k := range slices.Sorted(maps.Keys(c.Authorities)) {
 		if strings.TrimSpace(k) == "" {
 			bad("authorities: empty authority name")
 			continue
@@ -155,7 +156,7 @@ func (c Config) Validate() error {
 			bad("authority %q is both a resident ID authority and mapped to %q", a, sys)
 		}
 	}
-	for _, k := range sortedKeys(c.CodeSystems) {
+	for _, k := range slices.Sorted(maps.Keys(c.CodeSystems)) {
 		if strings.TrimSpace(k) == "" {
 			bad("codeSystems: empty name")
 			continue
@@ -164,7 +165,7 @@ func (c Config) Validate() error {
 			bad("codeSystems[%q] = %q: %v", k, c.CodeSystems[k], err)
 		}
 	}
-	for _, k := range sortedKeys(c.Senders) {
+	for _, k := range slices.Sorted(maps.Keys(c.Senders)) {
 		inst := c.Senders[k].Institution
 		if strings.TrimSpace(k) == "" {
 			bad("senders: empty facility name")
@@ -195,12 +196,3 @@ func (c Config) Validate() error {
 }
 
 func isResidentSystem(s string) bool { return s == ResidentIDSystem || s == ResidentIDSystemHL7China }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

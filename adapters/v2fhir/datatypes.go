@@ -2,10 +2,10 @@ package v2fhir
 
 import (
 	"strings"
-	"unicode"
 
 	"yigong/fhir/r4"
 	"yigong/hl7v2"
+	"yigong/profiles/cn"
 )
 
 // Data type maps of the v2-to-FHIR IG ("HL7 Data Type - FHIR R4_ ...").
@@ -141,19 +141,6 @@ func (b *builder) identifierFromEI(ei hl7v2.EI, typ string, where string) *r4.Id
 	return id
 }
 
-// isHan reports whether s is non-empty and made only of Han characters.
-func isHan(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.Is(unicode.Han, r) && r != '·' {
-			return false
-		}
-	}
-	return true
-}
-
 // humanName maps XPN → HumanName (XPN[HumanName]): XPN.1 family, XPN.2/3
 // given, XPN.4/6/14 suffix, XPN.5 prefix, XPN.7 use (table 0200,
 // NameType). When family and given are both Han characters the name is
@@ -176,7 +163,7 @@ func (b *builder) humanName(x hl7v2.XPN) *r4.HumanName {
 		n.Prefix = []string{p}
 	}
 	n.Use = nameUse0200[strings.ToUpper(strings.TrimSpace(x.NameTypeCode))]
-	if isHan(family) && len(n.Given) > 0 && isHan(strings.Join(n.Given, "")) {
+	if cn.IsHanName(family) && len(n.Given) > 0 && cn.IsHanName(strings.Join(n.Given, "")) {
 		n.Text = family + strings.Join(n.Given, "")
 	}
 	if n.Family == "" && len(n.Given) == 0 && n.Text == "" {

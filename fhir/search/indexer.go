@@ -117,13 +117,13 @@ func compile(sp *model.SearchParam, lookupURL func(string) *model.SearchParam) (
 	}
 	p := &Param{Def: sp, Type: pt, expr: expr}
 	if sp.Type == "composite" {
-		for _, c := range sp.Component {
+		for k, c := range sp.Component {
 			cd := lookupURL(c.Definition)
 			ct, ok := paramTypes[defType(cd)]
 			if !ok {
 				return nil, nil // a component we cannot index: the composite is not searchable
 			}
-			ce, err := fhirpath.Parse(c.Expression)
+			ce, err := fhirpath.Parse(componentExpression(sp.URL, k, c.Expression))
 			if err != nil {
 				return nil, fmt.Errorf("search: parameter %s component %s: %w", sp.Code, c.Definition, err)
 			}
@@ -226,6 +226,18 @@ func (ix *Indexer) IndexNode(ctx context.Context, n *fhir.Node) ([]store.IndexEn
 		}
 	}
 	return out, nil
+}
+
+// componentExpression is the expression of component k of a composite,
+// with the R4 definitions' errata corrected: DocumentReference-relationship
+// gives its reference component (relatesto) the expression "code" and its
+// token component (relation) "target", the wrong way round, so that no
+// value would ever index.
+func componentExpression(compositeURL string, k int, expr string) string {
+	if compositeURL == "http://hl7.org/fhir/SearchParameter/DocumentReference-relationship" {
+		return [...]string{"target", "code"}[k%2]
+	}
+	return expr
 }
 
 // appendComposite indexes each value of a composite parameter as one group

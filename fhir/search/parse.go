@@ -534,32 +534,41 @@ func (p *parser) refValues(f store.Filter, typ, value string) ([]store.Filter, e
 		return p.simple(f, store.ParamReference, value)
 	}
 	for _, v := range splitList(value) {
-		v = unescape(v)
-		if v == "" {
-			return nil, fmt.Errorf("empty reference")
-		}
-		fv := store.FilterValue{RefType: typ}
-		if base := strings.TrimRight(p.opts.BaseURL, "/"); base != "" {
-			v = strings.TrimPrefix(v, base+"/")
-		}
-		switch {
-		case strings.Contains(v, "://") || strings.HasPrefix(v, "urn:"):
-			fv.URL, _, _ = strings.Cut(v, "|")
-		default:
-			if t, id, ok := splitLocalRef(v); ok {
-				if typ != "" && t != typ {
-					return nil, fmt.Errorf("reference %q is not a %s", v, typ)
-				}
-				fv.RefType, fv.RefID = t, id
-			} else if strings.Contains(v, "/") {
-				return nil, fmt.Errorf("%q is not a reference (Type/id, id or URL)", v)
-			} else {
-				fv.RefID = v
-			}
+		fv, err := p.reference(typ, unescape(v))
+		if err != nil {
+			return nil, err
 		}
 		f.Values = append(f.Values, fv)
 	}
 	return []store.Filter{f}, nil
+}
+
+// reference parses one reference value (Type/id, id, or an absolute URL;
+// the server's own base is dropped); typ is a :[type] modifier or "".
+func (p *parser) reference(typ, v string) (store.FilterValue, error) {
+	if v == "" {
+		return store.FilterValue{}, fmt.Errorf("empty reference")
+	}
+	fv := store.FilterValue{RefType: typ}
+	if base := strings.TrimRight(p.opts.BaseURL, "/"); base != "" {
+		v = strings.TrimPrefix(v, base+"/")
+	}
+	switch {
+	case strings.Contains(v, "://") || strings.HasPrefix(v, "urn:"):
+		fv.URL, _, _ = strings.Cut(v, "|")
+	default:
+		if t, id, ok := splitLocalRef(v); ok {
+			if typ != "" && t != typ {
+				return fv, fmt.Errorf("reference %q is not a %s", v, typ)
+			}
+			fv.RefType, fv.RefID = t, id
+		} else if strings.Contains(v, "/") {
+			return fv, fmt.Errorf("%q is not a reference (Type/id, id or URL)", v)
+		} else {
+			fv.RefID = v
+		}
+	}
+	return fv, nil
 }
 
 // composite parses "a$b" values of a composite parameter.
@@ -683,7 +692,7 @@ func (p *parser) value(pt store.ParamType, mod, v string) (store.FilterValue, er
 			}
 		}
 	case store.ParamReference:
-		return fv, fmt.Errorf("reference value in a composite is not supported")
+		return p.reference("", unescape(v))
 	}
 	return fv, nil
 }

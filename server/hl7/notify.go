@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,15 +125,6 @@ func (sub Subscription) senderKey() string {
 		f = sub.Application
 	}
 	return sub.Application + "^" + f
-}
-
-func (sub Subscription) wants(event string) bool {
-	for _, e := range sub.Events {
-		if e == event {
-			return true
-		}
-	}
-	return false
 }
 
 // run loads the positions (unless loaded), then consumes the change
@@ -341,7 +333,7 @@ func (n *notifier) notifications(ctx context.Context, c store.Change) ([]store.Q
 	version := fmt.Sprintf("%s/%s/_history/%d", c.Type, c.ID, c.Version)
 	var items []store.QueueInput
 	for i, sub := range n.subs {
-		if n.pos[i] >= c.Seq || !sub.wants(ev.name) || (sub.Institution != "" && sub.Institution != ev.institution) {
+		if n.pos[i] >= c.Seq || !slices.Contains(sub.Events, ev.name) || (sub.Institution != "" && sub.Institution != ev.institution) {
 			continue
 		}
 		if sk := sub.senderKey(); sk != "" {

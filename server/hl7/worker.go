@@ -78,7 +78,7 @@ func (s *Service) processRun(ctx context.Context, owner string, items []store.Qu
 			s.release(owner, items[i:])
 			return
 		}
-		if single == 0 && s.proc.MatchIn != nil && !s.noBatch.Load() && len(items)-i > 1 {
+		if single == 0 && !s.noBatch.Load() && len(items)-i > 1 {
 			// The messages in hand finish even when shutdown begins.
 			bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			n, err := s.processBatch(bctx, owner, items[i:])
@@ -243,45 +243,23 @@ func (s *Service) processed(m *mapped) {
 	}
 }
 
-// process maps one message and applies it: v2fhir.Map, then
-// Processor.Prepare (searches, outside any transaction), then one store
-// transaction with the Bundle's writes and the inbox item marked done.
+// process maps one message and applies it on its own (a run of one).
 func (s *Service) process(ctx context.Context, owner string, it *store.QueueItem) error {
 	m, err := s.mapItem(ctx, it)
 	if err != nil {
 		return err
 	}
-	if m.node == nil {
-		if err := s.complete(ctx, owner, it, nil, "not-mapped", m.meta, m.msg); err != nil {
-			return err
-		}
-		s.stats.add(it.Partition, it.Type, func(c *counter) { c.NotMapped++ })
-		return nil
-	}
-	p := *s.proc
-	p.Institution = it.Institution
-	prep, err := p.Prepare(ctx, m.node)
-	if err != nil {
-		return classify(err)
-	}
-	return s.complete(ctx, owner, it, func(tx store.Tx) (string, error) {
-		resps, err := p.ExecuteIn(ctx, tx, prep)
-		if err != nil {
-			return "", classify(err)
-		}
-		return outcome(resps, m.warnings), nil
-	}, "", m.meta, m.msg)
+	_, err = s.apply(ctx, owner, []*mapped{m})
+	return classify(err)
 }
 
-// processBatch applies a run of messages in one store transaction: one
-// commit (one fsync, each touched page written once) for the run instead
-// of one per message. Each Bundle is prepared inside the transaction
-// (Processor.PrepareIn), so it sees what the messages before it wrote: an
-// ORU finds the Patient the ADT just before it created. The batch stops
-// early when received messages wait for the store's writer (their ACKs go
-// first). It returns how many of items it applied and committed; on any
-// error nothing is committed, and the caller processes the messages one at
-// a time, where each failure is handled on its own.
+// processBatch maps a run of messages and applies them in one store
+// transaction (apply): one commit (one fsync, each touched page written
+// once) for the run instead of one per message; an ORU finds the Patient
+// the ADT just before it created. It returns how many of items it applied
+// and committed; on any error nothing is committed, and the caller
+// processes the messages one at a time, where each failure is handled on
+// its own.
 func (s *Service) processBatch(ctx context.Context, owner string, items []store.QueueItem) (int, error) {
 	ms := make([]*mapped, 0, len(items))
 	for i := range items {
@@ -297,6 +275,17 @@ func (s *Service) processBatch(ctx context.Context, owner string, items []store.
 	if len(ms) < 2 {
 		return 0, nil
 	}
+	return s.apply(ctx, owner, ms)
+}
+
+// apply writes a run of mapped messages in one store transaction: each
+// Bundle prepared inside it (Processor.PrepareIn, so it sees the writes of
+// the messages before it; a run of one may use Prepare when the store
+// cannot search in a transaction), its writes, the inbox item marked done and the
+// enhanced-mode application ACK queued. After the first message the run
+// stops early when received messages wait for the store's writer. It
+// returns how many messages it committed; on an error, none.
+func (s *Service) apply(ctx context.Context, owner string, ms []*mapped) (int, error) {
 	tx, done, err := s.beginWrite(ctx)
 	if err != nil {
 		return 0, err
@@ -307,6 +296,11 @@ func (s *Service) processBatch(ctx context.Context, owner string, items []store.
 	if !ok {
 		return 0, errors.New("hl7: the store's transactions cannot complete queue items")
 	}
+	_, searchable := tx.(store.Searcher)
+	inTx := searchable && s.proc.MatchIn != nil
+	if len(ms) > 1 && !inTx {
+		return 0, fhir.Errorf(fhir.KindNotSupported, "hl7: a run needs searches inside the store's transactions")
+	}
 	n := 0
 	for _, m := range ms {
 		if n > 0 && s.commit.waiting.Load() > 0 {
@@ -316,7 +310,11 @@ func (s *Service) processBatch(ctx context.Context, owner string, items []store.
 		if m.node != nil {
 			p := *s.proc
 			p.Institution = m.it.Institution
-			prep, err := p.PrepareIn(ctx, tx, m.node)
+			prepare := p.Prepare // a run of one: searches outside the transaction see the same state
+			if inTx {
+				prepare = func(ctx context.Context, b *fhir.Node) (*transaction.Prepared, error) { return p.PrepareIn(ctx, tx, b) }
+			}
+			prep, err := prepare(ctx, m.node)
 			if err != nil {
 				return 0, err
 			}
@@ -368,44 +366,6 @@ func (s *Service) beginWrite(ctx context.Context) (tx store.Tx, done func(), err
 		return nil, nil, err
 	}
 	return tx, done, nil
-}
-
-// complete runs apply and marks the item done in one transaction, with the
-// enhanced-mode application ACK enqueued in the same transaction.
-func (s *Service) complete(ctx context.Context, owner string, it *store.QueueItem, apply func(store.Tx) (string, error),
-	outcome string, meta itemMeta, msg *hl7v2.Message) error {
-	tx, done, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	defer tx.Rollback(ctx)
-	if apply != nil {
-		if outcome, err = apply(tx); err != nil {
-			return err
-		}
-	}
-	qt, ok := tx.(store.QueueTx)
-	if !ok {
-		return errors.New("hl7: the store's transactions cannot complete queue items")
-	}
-	if err := qt.QueueComplete(ctx, it.ID, owner, outcome); err != nil {
-		return err
-	}
-	if item, ok := s.appAckItem(it, meta, msg, hl7v2.AckAccept, nil); ok {
-		if _, err := qt.QueueEnqueue(ctx, []store.QueueInput{item}); err != nil {
-			return err
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return err
-	}
-	s.stats.add(it.Partition, it.Type, func(c *counter) { c.Processed++ })
-	if s.log.Enabled(ctx, slog.LevelDebug) {
-		s.log.Debug("hl7 message processed", "sender", it.Partition, "control_id", meta.ControlID,
-			"message_type", it.Type, "inbox_id", it.ID, "outcome", outcome)
-	}
-	return nil
 }
 
 // classify makes input errors permanent; conflicts, busy stores and

@@ -91,11 +91,6 @@ var qtcFormulas = map[string]string{
 	ecg.UnknownQTcF: "formula not stated by the device",
 }
 
-// standardLeads is the order of the waveform components: the 12 standard
-// leads first, then any other lead in file order, so that one tracing
-// read from different formats gives the same Observation.
-var standardLeads = []string{"I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"}
-
 // mdcLeadBase is the context-free code of MDC_ECG_LEAD_CONFIG (partition
 // 2, SCADA); lead n of the EN 1064 / ISO/IEEE 11073-10101 lead table
 // (MDC_ECG_LEAD_I = 1, II = 2, V1..V6 = 3..8, III = 61, aVR = 62, aVL =

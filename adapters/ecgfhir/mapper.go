@@ -332,7 +332,10 @@ func (b *builder) waveformEntry(doc r4.Reference) r4.Reference {
 func orderedLeads(leads []ecg.Lead) []ecg.Lead {
 	out := make([]ecg.Lead, 0, len(leads))
 	used := make([]bool, len(leads))
-	for _, name := range standardLeads {
+	// The 12 standard leads first, then any other lead in file order, so
+	// that one tracing read from different formats gives the same
+	// Observation.
+	for _, name := range ecg.StandardLeads() {
 		for i, l := range leads {
 			if n := ecg.NormalizeLeadName(l.Name); !used[i] && (n == name || n == "MLII" && name == "II") {
 				out, used[i] = append(out, l), true

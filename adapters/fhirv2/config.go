@@ -129,8 +129,6 @@ func isResident(s string) bool {
 	return s == v2fhir.ResidentIDSystem || s == v2fhir.ResidentIDSystemHL7China
 }
 
-// newMessage starts a message with its MSH: the hub as sender, h's
-// receiver, control ID and time, message type code^trigger^structure.
 // newPatientMessage starts a message whose PID follows the MSH at once
 // (the order and result messages), with the PID from p.
 func (e *Encoder) newPatientMessage(h Header, code, trigger, structure string, p *r4.Patient) (*hl7v2.Message, error) {
@@ -146,6 +144,8 @@ func (e *Encoder) newPatientMessage(h Header, code, trigger, structure string, p
 	return m, nil
 }
 
+// newMessage starts a message with its MSH: the hub as sender, h's
+// receiver, control ID and time, message type code^trigger^structure.
 func (e *Encoder) newMessage(h Header, code, trigger, structure string) (*hl7v2.Message, time.Time, error) {
 	if strings.TrimSpace(h.ControlID) == "" {
 		return nil, time.Time{}, errors.New("fhirv2: header: control ID (MSH-10) is required")

@@ -178,11 +178,6 @@ func (e *Encoder) cwe(cc *r4.CodeableConcept) string {
 	return join(e.d.Component, parts...)
 }
 
-// coding maps one Coding → CWE.
-func (e *Encoder) coding(c r4.Coding) string {
-	return e.cwe(&r4.CodeableConcept{Coding: []r4.Coding{c}})
-}
-
 // xcn maps a Reference to a practitioner → XCN: XCN.1 the identifier
 // value, XCN.2 the display (a Chinese name is one string), XCN.9 the
 // identifier's authority.
@@ -202,24 +197,24 @@ func (e *Encoder) xcn(r *r4.Reference) string {
 	return join(e.d.Component, id, e.esc(r.Display), "", "", "", "", "", "", auth)
 }
 
+// fhirTimeLayouts are the FHIR date, dateTime and instant forms, each with
+// its precision; a dateTime without offset is read in hl7v2.DefaultZone.
+var fhirTimeLayouts = []struct {
+	layout string
+	p      hl7v2.Precision
+	loc    *time.Location
+}{
+	{"2006", hl7v2.PrecisionYear, time.UTC}, {"2006-01", hl7v2.PrecisionMonth, time.UTC}, {"2006-01-02", hl7v2.PrecisionDay, time.UTC},
+	{"2006-01-02T15:04:05Z07:00", hl7v2.PrecisionSecond, time.UTC}, {"2006-01-02T15:04:05.999999999Z07:00", hl7v2.PrecisionMillisecond, time.UTC},
+	{"2006-01-02T15:04:05", hl7v2.PrecisionSecond, hl7v2.DefaultZone},
+}
+
 // parseFHIRTime reads a FHIR date, dateTime or instant, keeping its
 // precision and offset.
 func parseFHIRTime(s string) (time.Time, hl7v2.Precision, bool) {
 	s = strings.TrimSpace(s)
-	layouts := []struct {
-		layout string
-		p      hl7v2.Precision
-	}{
-		{"2006", hl7v2.PrecisionYear}, {"2006-01", hl7v2.PrecisionMonth}, {"2006-01-02", hl7v2.PrecisionDay},
-		{"2006-01-02T15:04:05Z07:00", hl7v2.PrecisionSecond}, {"2006-01-02T15:04:05.999999999Z07:00", hl7v2.PrecisionMillisecond},
-		{"2006-01-02T15:04:05", hl7v2.PrecisionSecond},
-	}
-	for _, l := range layouts {
-		loc := time.UTC
-		if l.layout == "2006-01-02T15:04:05" {
-			loc = hl7v2.DefaultZone
-		}
-		if t, err := time.ParseInLocation(l.layout, s, loc); err == nil {
+	for _, l := range fhirTimeLayouts {
+		if t, err := time.ParseInLocation(l.layout, s, l.loc); err == nil {
 			if l.p == hl7v2.PrecisionSecond && strings.Contains(s, ".") {
 				continue
 			}
@@ -227,6 +222,16 @@ func parseFHIRTime(s string) (time.Time, hl7v2.Precision, bool) {
 		}
 	}
 	return time.Time{}, 0, false
+}
+
+// text escapes free text for a repeating TX/FT field: one repetition
+// per line.
+func (e *Encoder) text(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = hl7v2.Escape(l, e.d)
+	}
+	return strings.Join(lines, string(e.d.Repetition))
 }
 
 // dtm maps a FHIR date/dateTime/instant → DTM with the same precision and

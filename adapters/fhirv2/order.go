@@ -28,7 +28,7 @@ func (e *Encoder) OrderPlaced(h Header, sr *r4.ServiceRequest, p *r4.Patient) (*
 		return nil, err
 	}
 	placer, filler := orderNumbers(sr.Identifier)
-	if identifierType(ptrOr(placer)) == "" && identifierType(ptrOr(filler)) == "" && placer == nil {
+	if placer == nil && (filler == nil || identifierType(*filler) == "") {
 		// An order's untyped identifier is the placer's number.
 		placer, filler = filler, nil
 	}
@@ -62,19 +62,8 @@ func (e *Encoder) OrderPlaced(h Header, sr *r4.ServiceRequest, p *r4.Patient) (*
 	m.Add("OBR", trimFields(obr)...)
 	for i, n := range sr.Note {
 		if t := strings.TrimSpace(n.Text); t != "" {
-			lines := strings.Split(strings.ReplaceAll(t, "\r\n", "\n"), "\n")
-			for j, l := range lines {
-				lines[j] = hl7v2.Escape(l, e.d)
-			}
-			m.Add("NTE", strconv.Itoa(i+1), "", strings.Join(lines, string(e.d.Repetition)))
+			m.Add("NTE", strconv.Itoa(i+1), "", e.text(t))
 		}
 	}
 	return m, nil
-}
-
-func ptrOr(id *r4.Identifier) r4.Identifier {
-	if id == nil {
-		return r4.Identifier{}
-	}
-	return *id
 }

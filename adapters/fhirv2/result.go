@@ -164,11 +164,7 @@ func (e *Encoder) observationValue(o *r4.Observation) (typ, val, unit string) {
 		if !strings.Contains(s, "\n") && len([]rune(s)) <= 199 {
 			return "ST", e.esc(s), ""
 		}
-		lines := strings.Split(s, "\n")
-		for i, l := range lines {
-			lines[i] = hl7v2.Escape(l, e.d)
-		}
-		return "TX", strings.Join(lines, string(e.d.Repetition)), ""
+		return "TX", e.text(s), ""
 	case o.ValueCodeableConcept != nil:
 		return "CWE", e.cwe(o.ValueCodeableConcept), ""
 	case o.ValueRange != nil:

@@ -80,13 +80,13 @@ func allDigits(s string) bool {
 	return true
 }
 
-// tokenParam formats a token search value system|value for a conditional
-// URL: FHIR search escapes (\ | , $) first, then URL query escaping of each
-// part.
 // IdentifierQuery is the search "identifier=system|value", escaped, that
 // the mapping's conditional entries use to find a resource by identifier.
 func IdentifierQuery(system, value string) string { return "identifier=" + tokenParam(system, value) }
 
+// tokenParam formats a token search value system|value for a conditional
+// URL: FHIR search escapes (\ | , $) first, then URL query escaping of each
+// part.
 func tokenParam(system, value string) string {
 	return url.QueryEscape(searchEscape(system)) + "|" + url.QueryEscape(searchEscape(value))
 }

@@ -293,7 +293,7 @@ const (
 func (b *builder) add(r r4.Resource, pos string, key r4.Identifier, mode int) *r4.Reference {
 	full := entryUUID(b.sender, b.ctl, pos)
 	rt := r.ResourceType()
-	cond := "identifier=" + tokenParam(key.System, key.Value)
+	cond := IdentifierQuery(key.System, key.Value)
 	req := &r4.BundleEntryRequest{Method: "PUT", Url: rt + "?" + cond}
 	if mode == ensure {
 		req = &r4.BundleEntryRequest{Method: "POST", Url: rt, IfNoneExist: cond}

@@ -171,7 +171,7 @@ func (b *builder) priorStub(mrgLoc segLoc, prior []r4.Identifier, priorURL, surv
 		FullUrl:  priorURL,
 		Resource: &r4.AnyResource{Resource: stub},
 		Request: &r4.BundleEntryRequest{Method: "POST", Url: "Patient",
-			IfNoneExist: "identifier=" + tokenParam(prior[0].System, prior[0].Value) + "&active=false"},
+			IfNoneExist: IdentifierQuery(prior[0].System, prior[0].Value) + "&active=false"},
 	})
 }
 

@@ -162,11 +162,13 @@ func plainNumbers(t []byte) bool {
 	return true
 }
 
+// parseTree builds the tree with the fast tokenizer, or with encoding/xml
+// (digits stashed, as it reads text slowly) for what the fast one leaves.
 func parseTree(b []byte) (*node, error) {
-	b, stash := stashDigits(b)
-	if fast, err := parseFast(b, stash); !errors.Is(err, errSlowPath) {
+	if fast, err := parseFast(b, nil); !errors.Is(err, errSlowPath) {
 		return fast, err
 	}
+	b, stash := stashDigits(b)
 	return parseSlow(b, stash)
 }
 

@@ -2,14 +2,12 @@ package muse
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -147,7 +145,7 @@ func demographics(doc *document, rec *ecg.Record) {
 	case "FEMALE", "F":
 		rec.Patient.Sex = ecg.SexFemale
 	}
-	if v, ok := number(p.PatientAge); ok && v > 0 {
+	if v, ok := ecg.ParseNumber(p.PatientAge); ok && v > 0 {
 		unit := map[string]string{"YEARS": "a", "MONTHS": "mo", "WEEKS": "wk", "DAYS": "d", "HOURS": "h"}[strings.ToUpper(strings.TrimSpace(p.AgeUnits))]
 		if unit == "" {
 			unit = "a"
@@ -155,8 +153,8 @@ func demographics(doc *document, rec *ecg.Record) {
 		rec.Patient.Age = ecg.Quantity{Value: v, Unit: unit}
 	}
 	rec.Patient.BirthDate, _ = parseDate(p.DateofBirth, "")
-	rec.Patient.HeightCM, _ = number(p.HeightCM)
-	rec.Patient.WeightKG, _ = number(p.WeightKG)
+	rec.Patient.HeightCM, _ = ecg.ParseNumber(p.HeightCM)
+	rec.Patient.WeightKG, _ = ecg.ParseNumber(p.WeightKG)
 	t := doc.Test
 	rec.Start, _ = parseDate(t.AcquisitionDate, t.AcquisitionTime)
 	rec.Device = ecg.Device{Manufacturer: "GE Healthcare", Model: strings.TrimSpace(t.AcquisitionDevice), Software: strings.TrimSpace(t.AcquisitionSoftwareVersion)}
@@ -183,21 +181,16 @@ func parseDate(d, t string) (time.Time, error) {
 	return time.ParseInLocation("01-02-2006 15:04:05", d+" "+t, cst)
 }
 
-func number(s string) (float64, bool) {
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	return v, err == nil && !math.IsNaN(v) && !math.IsInf(v, 0)
-}
-
 // rate is base × 10^exponent hertz.
 func rate(base, exp string) (float64, error) {
-	b, ok := number(base)
+	b, ok := ecg.ParseNumber(base)
 	if !ok || b <= 0 {
 		return 0, fmt.Errorf("sample base %q", base)
 	}
 	e := 0.0
 	if strings.TrimSpace(exp) != "" {
 		var ok bool
-		if e, ok = number(exp); !ok || e < -3 || e > 6 {
+		if e, ok = ecg.ParseNumber(exp); !ok || e < -3 || e > 6 {
 			return 0, fmt.Errorf("sample exponent %q", exp)
 		}
 	}
@@ -228,7 +221,7 @@ func decodeWaveform(w waveform) (float64, []ecg.Lead, error) {
 		if size := strings.TrimSpace(ld.LeadSampleSize); size != "" && size != "2" {
 			return 0, nil, fmt.Errorf("lead %s: sample size %s bytes: %w", name, size, errors.ErrUnsupported)
 		}
-		upb, ok := number(ld.LeadAmplitudeUnitsPerBit)
+		upb, ok := ecg.ParseNumber(ld.LeadAmplitudeUnitsPerBit)
 		if !ok || upb <= 0 {
 			return 0, nil, fmt.Errorf("lead %s: amplitude units per bit %q", name, ld.LeadAmplitudeUnitsPerBit)
 		}
@@ -237,9 +230,9 @@ func decodeWaveform(w waveform) (float64, []ecg.Lead, error) {
 		if !ok {
 			return 0, nil, fmt.Errorf("lead %s: amplitude units %q", name, ld.LeadAmplitudeUnits)
 		}
-		raw, err := decodeBase64(ld.WaveFormData)
+		raw, err := ecg.DecodeBase64([]byte(ld.WaveFormData), 2*maxSamples)
 		if err != nil {
-			return 0, nil, fmt.Errorf("lead %s: %w", name, err)
+			return 0, nil, fmt.Errorf("lead %s: waveform data: %w", name, err)
 		}
 		if len(raw)%2 != 0 {
 			return 0, nil, fmt.Errorf("lead %s: %d bytes of int16 data", name, len(raw))
@@ -256,26 +249,6 @@ func decodeWaveform(w waveform) (float64, []ecg.Lead, error) {
 	}
 	return fs, deriveLimbLeads(leads), nil
 }
-
-func decodeBase64(s string) ([]byte, error) {
-	clean := strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\t', '\r', '\n':
-			return -1
-		}
-		return r
-	}, s)
-	if base64.StdEncoding.DecodedLen(len(clean)) > 2*maxSamples {
-		return nil, fmt.Errorf("more than %d samples", maxSamples)
-	}
-	b, err := base64.StdEncoding.DecodeString(clean)
-	if err != nil {
-		return nil, fmt.Errorf("waveform data: %w", err)
-	}
-	return b, nil
-}
-
-var standardOrder = []string{"I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"}
 
 // deriveLimbLeads adds III, aVR, aVL and aVF from I and II where they are
 // not stored (Einthoven: III = II − I; Goldberger: aVR = −(I+II)/2,
@@ -311,7 +284,7 @@ func deriveLimbLeads(leads []ecg.Lead) []ecg.Lead {
 	}
 	out := make([]ecg.Lead, 0, len(leads))
 	used := make([]bool, len(leads))
-	for _, name := range standardOrder {
+	for _, name := range ecg.StandardLeads() {
 		for k, l := range leads {
 			if !used[k] && l.Name == name {
 				out, used[k] = append(out, l), true
@@ -330,7 +303,7 @@ func deriveLimbLeads(leads []ecg.Lead) []ecg.Lead {
 func measurements(doc *document, rec *ecg.Record) {
 	m := doc.Measurements
 	add := func(name ecg.MeasurementName, s, unit, method, elem string) {
-		if v, ok := number(s); ok {
+		if v, ok := ecg.ParseNumber(s); ok {
 			rec.Measurements = append(rec.Measurements, ecg.Measurement{Name: name, Value: v, Unit: unit, Method: method, Code: elem, Source: "device"})
 		}
 	}
@@ -355,7 +328,7 @@ func measurements(doc *document, rec *ecg.Record) {
 		name    ecg.MeasurementName
 		v, elem string
 	}{{ecg.POnset, m.POnset, "POnset"}, {ecg.POffset, m.POffset, "POffset"}, {ecg.QRSOnset, m.QOnset, "QOnset"}, {ecg.QRSOffset, m.QOffset, "QOffset"}, {ecg.TOffset, m.TOffset, "TOffset"}} {
-		if v, ok := number(on.v); ok {
+		if v, ok := ecg.ParseNumber(on.v); ok {
 			rec.Measurements = append(rec.Measurements, ecg.Measurement{Name: on.name, Value: math.Round(v / fs * 1000), Unit: "ms", Method: "median beat", Code: on.elem, Source: "device"})
 		}
 	}

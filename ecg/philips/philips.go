@@ -2,13 +2,13 @@ package philips
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -132,7 +132,7 @@ func Decode(b []byte) (*ecg.Record, error) {
 	if err := d.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("philips: parse XML: %w", err)
 	}
-	if v := strings.TrimSpace(doc.Info.Version); v != "" && !known(v) {
+	if v := strings.TrimSpace(doc.Info.Version); v != "" && !slices.Contains(Versions, v) {
 		return nil, fmt.Errorf("philips: document version %q: %w", v, errors.ErrUnsupported)
 	}
 	rec := &ecg.Record{Format: ecg.FormatSierraXML}
@@ -158,44 +158,28 @@ func Decode(b []byte) (*ecg.Record, error) {
 	return rec, nil
 }
 
-func known(v string) bool {
-	for _, k := range Versions {
-		if v == k {
-			return true
-		}
-	}
-	return false
-}
-
 var cst = time.FixedZone("CST", 8*3600)
 
 func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// number parses a measurement; "Failed", "Indeterminate" and the like are
-// not numbers.
-func number(s string) (float64, bool) {
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	return v, err == nil && !math.IsNaN(v) && !math.IsInf(v, 0)
-}
-
 func waveforms(doc *document, rec *ecg.Record) error {
 	sig := doc.Acquisition.Signal
 	pw := doc.Parsed
-	rate, ok := number(pw.Rate)
+	rate, ok := ecg.ParseNumber(pw.Rate)
 	if !ok {
-		rate, ok = number(sig.Rate)
+		rate, ok = ecg.ParseNumber(sig.Rate)
 	}
 	if !ok || rate <= 0 || rate > 1e5 {
 		return fmt.Errorf("philips: sampling rate %q", sig.Rate)
 	}
 	res := 5.0 // µV per unit, the PageWriter default
-	if r, ok := number(sig.Resolution); ok {
+	if r, ok := ecg.ParseNumber(sig.Resolution); ok {
 		if r <= 0 || r > 1e4 {
 			return fmt.Errorf("philips: signal resolution %q", sig.Resolution)
 		}
 		res = r
 	}
-	dur, ok := number(pw.Duration)
+	dur, ok := ecg.ParseNumber(pw.Duration)
 	if !ok || dur <= 0 {
 		return fmt.Errorf("philips: parsedwaveforms durationperchannel %q", pw.Duration)
 	}
@@ -206,7 +190,7 @@ func waveforms(doc *document, rec *ecg.Record) error {
 	if enc := strings.TrimSpace(pw.Encoding); enc != "" && !strings.EqualFold(enc, "Base64") {
 		return fmt.Errorf("philips: data encoding %q: %w", enc, errors.ErrUnsupported)
 	}
-	raw, err := decodeBase64(pw.Data, 4*n*maxLeads)
+	raw, err := ecg.DecodeBase64(pw.Data, 4*n*maxLeads)
 	if err != nil {
 		return fmt.Errorf("philips: parsedwaveforms: %w", err)
 	}
@@ -254,14 +238,12 @@ func waveforms(doc *document, rec *ecg.Record) error {
 	return nil
 }
 
-var standard12 = []string{"I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"}
-
 // labels names the stored channels: the leadlabels attribute (1.04), else
 // the standard order for the 12-lead acquisition types (1.03).
 func labels(doc *document, stored int) []string {
 	pw := doc.Parsed
 	if f := strings.Fields(pw.Labels); len(f) > 0 {
-		if v, ok := number(pw.NumberOfLead); ok && int(v) > 0 && int(v) < len(f) {
+		if v, ok := ecg.ParseNumber(pw.NumberOfLead); ok && int(v) > 0 && int(v) < len(f) {
 			f = f[:int(v)]
 		}
 		for i := range f {
@@ -275,9 +257,10 @@ func labels(doc *document, stored int) []string {
 	case "STD-12", "10-WIRE", "":
 		std = true
 	}
+	standard := ecg.StandardLeads()
 	for i := range names {
-		if std && i < len(standard12) {
-			names[i] = standard12[i]
+		if std && i < len(standard) {
+			names[i] = standard[i]
 		} else {
 			names[i] = "Channel " + strconv.Itoa(i+1)
 		}
@@ -285,41 +268,21 @@ func labels(doc *document, stored int) []string {
 	return names
 }
 
-func decodeBase64(b []byte, limit int) ([]byte, error) {
-	clean := make([]byte, 0, len(b))
-	for _, c := range b {
-		switch c {
-		case ' ', '\t', '\r', '\n':
-		default:
-			clean = append(clean, c)
-		}
-	}
-	if base64.StdEncoding.DecodedLen(len(clean)) > limit {
-		return nil, fmt.Errorf("more than %d bytes of data", limit)
-	}
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
-	n, err := base64.StdEncoding.Decode(out, clean)
-	if err != nil {
-		return nil, fmt.Errorf("base64: %w", err)
-	}
-	return out[:n], nil
-}
-
 // median reads the representative beats (int16 little-endian, resolution
 // µV per unit); a malformed beat set is left out, not fatal.
 func median(doc *document, rec *ecg.Record) {
 	rb := doc.RepBeats
-	rate, ok := number(rb.Rate)
+	rate, ok := ecg.ParseNumber(rb.Rate)
 	if !ok || rate <= 0 || rate > 1e5 || len(rb.Beats) == 0 || len(rb.Beats) > maxLeads {
 		return
 	}
-	res, ok := number(rb.Resolution)
+	res, ok := ecg.ParseNumber(rb.Resolution)
 	if !ok || res <= 0 {
 		res = 1
 	}
 	var leads []ecg.Lead
 	for _, b := range rb.Beats {
-		raw, err := decodeBase64(b.Data, 2*int(rate)*10)
+		raw, err := ecg.DecodeBase64(b.Data, 2*int(rate)*10)
 		if err != nil || len(raw) < 2 {
 			return
 		}
@@ -347,7 +310,7 @@ func demographics(doc *document, rec *ecg.Record) {
 	case "unspecified", "other":
 		rec.Patient.Sex = ecg.SexUnspecified
 	}
-	if v, ok := number(p.Age.Years); ok && v > 0 {
+	if v, ok := ecg.ParseNumber(p.Age.Years); ok && v > 0 {
 		rec.Patient.Age = ecg.Quantity{Value: v, Unit: "a"}
 	}
 	for _, s := range []string{p.Age.Birth, p.Birth} {
@@ -356,8 +319,8 @@ func demographics(doc *document, rec *ecg.Record) {
 			break
 		}
 	}
-	rec.Patient.HeightCM, _ = number(p.Height)
-	rec.Patient.WeightKG, _ = number(p.Weight)
+	rec.Patient.HeightCM, _ = ecg.ParseNumber(p.Height)
+	rec.Patient.WeightKG, _ = ecg.ParseNumber(p.Weight)
 
 	a := doc.Acquisition
 	if t, err := time.ParseInLocation("2006-01-02 15:04:05", clean(a.Date)+" "+clean(a.Time), cst); err == nil {
@@ -378,22 +341,17 @@ func measurements(doc *document, rec *ecg.Record) {
 	for _, in := range doc.Interpretation {
 		sets = append(sets, in.Measurements)
 	}
-	pick := func(get func(measurementSet) string) (float64, string, bool) {
+	add := func(name ecg.MeasurementName, unit, method, code string, get func(measurementSet) string) {
 		// The interpretation's values are the confirmed ones; prefer them.
 		for i := len(sets) - 1; i >= 0; i-- {
-			if v, ok := number(get(sets[i])); ok {
-				return v, get(sets[i]), true
+			if v, ok := ecg.ParseNumber(get(sets[i])); ok {
+				rec.Measurements = append(rec.Measurements, ecg.Measurement{Name: name, Value: v, Unit: unit, Method: method, Code: code, Source: "device"})
+				return
 			}
-		}
-		return 0, "", false
-	}
-	add := func(name ecg.MeasurementName, unit, method, code string, get func(measurementSet) string) {
-		if v, _, ok := pick(get); ok {
-			rec.Measurements = append(rec.Measurements, ecg.Measurement{Name: name, Value: v, Unit: unit, Method: method, Code: code, Source: "device"})
 		}
 	}
 	hr := func(m measurementSet) string {
-		if _, ok := number(m.HeartRate); ok {
+		if _, ok := ecg.ParseNumber(m.HeartRate); ok {
 			return m.HeartRate
 		}
 		return m.MeanVent

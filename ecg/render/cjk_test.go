@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"yigong/conformance/corpus"
+	"yigong/conformance/peer"
 	"yigong/ecg"
 	"yigong/ecg/aecg"
 )
@@ -50,13 +51,7 @@ func chineseRecord(t *testing.T) (*ecg.Record, []ecg.Finding) {
 func TestPDFChinese(t *testing.T) {
 	t.Parallel()
 	font := cjkFont(t)
-	pdftotext, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext not installed; .ci/run installs poppler-utils")
-		}
-		t.Skip(err)
-	}
+	pdftotext := peer.Require(t, "pdftotext") // .ci/run installs poppler-utils
 	rec, findings := chineseRecord(t)
 	for _, withFont := range []bool{true, false} {
 		o := Options{Findings: findings}

@@ -236,7 +236,7 @@ func benchEngine(ctx context.Context, o *benchOptions, engine string, vals *benc
 			c, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			defer cancel()
 			if o.keep {
-				hub.shutdown(c)
+				hub.srv.Shutdown(c) // stop the hub, keep its store
 				logf("%s: store kept at %s", engine, hub.where)
 				return
 			}

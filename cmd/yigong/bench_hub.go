@@ -26,8 +26,6 @@ type benchHub struct {
 	base    string // FHIR base URL
 	where   string // the store: the SQLite folder or the PostgreSQL DSN
 	cleanup func(ctx context.Context) error
-	// shutdown stops the hub and keeps its store (--keep).
-	shutdown func(ctx context.Context) error
 }
 
 // startBenchHub boots a hub on loopback port 0 with a fresh store: SQLite in
@@ -70,7 +68,7 @@ func startBenchHub(ctx context.Context, engine, pgDSN string, auditOff bool) (*b
 	if engine == "postgres" {
 		where = cfg.Store.DSN
 	}
-	return &benchHub{srv: srv, base: srv.BaseURL(), where: where, shutdown: srv.Shutdown, cleanup: func(ctx context.Context) error {
+	return &benchHub{srv: srv, base: srv.BaseURL(), where: where, cleanup: func(ctx context.Context) error {
 		err := srv.Shutdown(ctx)
 		if derr := drop(ctx); err == nil {
 			err = derr

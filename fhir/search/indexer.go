@@ -234,8 +234,8 @@ func (ix *Indexer) IndexNode(ctx context.Context, n *fhir.Node) ([]store.IndexEn
 // token component (relation) "target", the wrong way round, so that no
 // value would ever index.
 func componentExpression(compositeURL string, k int, expr string) string {
-	if compositeURL == "http://hl7.org/fhir/SearchParameter/DocumentReference-relationship" {
-		return [...]string{"target", "code"}[k%2]
+	if compositeURL == "http://hl7.org/fhir/SearchParameter/DocumentReference-relationship" && k < 2 {
+		return [...]string{"target", "code"}[k]
 	}
 	return expr
 }

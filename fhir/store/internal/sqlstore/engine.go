@@ -24,6 +24,8 @@ type Engine struct {
 	d   Dialect
 	cfg Config
 	loc *time.Location
+	// insertVersionSQL is built once from d (insertVersionSQLFor).
+	insertVersionSQL string
 
 	stats statsState
 }
@@ -73,7 +75,7 @@ var chinaStandardTime = time.FixedZone("CST", 8*3600)
 
 // New returns an engine.
 func New(b Backend, d Dialect, cfg Config) *Engine {
-	e := &Engine{b: b, d: d, cfg: cfg, loc: cfg.Location}
+	e := &Engine{b: b, d: d, cfg: cfg, loc: cfg.Location, insertVersionSQL: insertVersionSQLFor(d)}
 	if e.loc == nil {
 		e.loc = chinaStandardTime
 	}

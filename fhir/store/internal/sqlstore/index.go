@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -64,10 +65,6 @@ func hiMicros(t time.Time) int64 {
 
 // indexEntries runs the indexer on r and returns its entries and the
 // idx_mask they make.
-func (t *Tx) indexEntries(ctx context.Context, r *store.Resource) ([]store.IndexEntry, int64, error) {
-	return t.e.indexEntries(ctx, r)
-}
-
 func (e *Engine) indexEntries(ctx context.Context, r *store.Resource) ([]store.IndexEntry, int64, error) {
 	if r.Deleted || e.cfg.Indexer == nil {
 		return nil, 0, nil
@@ -100,7 +97,7 @@ func (t *Tx) indexStmts(batch []Stmt, r *store.Resource, prevMask int64, entries
 		if pt == 0 || prevMask&(1<<pt) == 0 {
 			continue
 		}
-		batch = append(batch, Stmt{indexDeleteSQL(pt), []any{r.Institution, r.Type, r.ID}})
+		batch = append(batch, Stmt{indexDeleteSQLs[pt], []any{r.Institution, r.Type, r.ID}})
 	}
 	var byType [len(indexTables)][]store.IndexEntry
 	for _, e := range entries {
@@ -118,7 +115,7 @@ func (t *Tx) indexStmts(batch []Stmt, r *store.Resource, prevMask int64, entries
 				args = append(args, r.Institution, r.Type, r.ID, e.Param)
 				args = append(args, tab.vals(e)...)
 			}
-			batch = append(batch, Stmt{SQL: indexInsertSQL(pt, k), Args: args})
+			batch = append(batch, Stmt{SQL: indexInsertSQLs[pt][sizeIndex(k)], Args: args})
 			es = es[k:]
 		}
 	}
@@ -139,6 +136,10 @@ func chunkSize(n int) int {
 	}
 	return k
 }
+
+// sizeIndex is the position of the fixed size k (a chunkSize) in the lists
+// of INSERT texts: log2(k).
+func sizeIndex(k int) int { return bits.TrailingZeros(uint(k)) }
 
 // rowsSQL returns "INSERT INTO table (cols) VALUES ($1,...),(...)" with k
 // rows.
@@ -178,29 +179,27 @@ var indexInsertSQLs = func() (out [len(indexTables)][]string) {
 	return out
 }()
 
-func indexInsertSQL(pt, k int) string {
-	i := 0
-	for 1<<i < k {
-		i++
+// indexDeleteSQLs holds, per index table, the DELETE of a resource's rows.
+var indexDeleteSQLs = func() (out [len(indexTables)]string) {
+	for pt := range indexTables {
+		if pt != 0 {
+			out[pt] = `DELETE FROM ` + indexTables[pt].name + ` WHERE institution = $1 AND type = $2 AND id = $3`
+		}
 	}
-	return indexInsertSQLs[pt][i]
-}
-
-func indexDeleteSQL(pt int) string {
-	return `DELETE FROM ` + indexTables[pt].name + ` WHERE institution = $1 AND type = $2 AND id = $3`
-}
+	return out
+}()
 
 // HotStatements are the texts the write path runs for every resource: an
 // engine may prepare them once per connection (SQLite does; pgx caches
 // prepared statements by itself).
 func (e *Engine) HotStatements() []string {
-	out := []string{insertResourceSQL, updateResourceSQL, updateMaskSQL, e.insertVersionSQL(), selectCurrentSQL + e.d.ForUpdate,
+	out := []string{insertResourceSQL, updateResourceSQL, updateMaskSQL, e.insertVersionSQL, selectCurrentSQL + e.d.ForUpdate,
 		counterSQL}
 	for pt := range indexTables {
 		if pt == 0 {
 			continue
 		}
-		out = append(out, indexDeleteSQL(pt))
+		out = append(out, indexDeleteSQLs[pt])
 		out = append(out, indexInsertSQLs[pt]...)
 	}
 	return append(out, changesInsertSQLs...)

@@ -50,7 +50,7 @@ func (t *Tx) enqueueIndex(ctx context.Context, r *store.Resource) {
 	p := &pendingIndex{ctx: ctx, r: &rc, done: make(chan struct{})}
 	q.work <- p
 	q.pending = append(q.pending, p)
-	q.keys[store.Ref{Institution: r.Institution, Type: r.Type, ID: r.ID}] = true
+	q.keys[r.Ref()] = true
 }
 
 func indexWorker(e *Engine, work <-chan *pendingIndex, abandon *atomic.Bool) {
@@ -74,7 +74,7 @@ func (q *indexQueue) stop() {
 
 // flushIndexOf flushes when ref has rows pending.
 func (t *Tx) flushIndexOf(ctx context.Context, ref store.Ref) error {
-	if !t.idx.keys[store.Ref{Institution: ref.Institution, Type: ref.Type, ID: ref.ID}] {
+	if !t.idx.keys[ref] {
 		return nil
 	}
 	return t.flushIndex(ctx)

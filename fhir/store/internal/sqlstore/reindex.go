@@ -87,7 +87,7 @@ WHERE `+strings.Join(where, " AND ")+` ORDER BY r.institution, r.type, r.id LIMI
 			return t.e.wrap(op, err)
 		}
 		for _, it := range items {
-			entries, mask, err := t.indexEntries(ctx, it.r)
+			entries, mask, err := t.e.indexEntries(ctx, it.r)
 			if err != nil {
 				return t.e.wrap(op+" "+it.r.Type+"/"+it.r.ID, err)
 			}
@@ -95,8 +95,7 @@ WHERE `+strings.Join(where, " AND ")+` ORDER BY r.institution, r.type, r.id LIMI
 				return t.e.wrap(op, err)
 			}
 			if mask != it.mask {
-				if _, err := t.c.Exec(ctx, `UPDATE resources SET idx_mask = $4 WHERE institution = $1 AND type = $2 AND id = $3`,
-					it.r.Institution, it.r.Type, it.r.ID, mask); err != nil {
+				if _, err := t.c.Exec(ctx, updateMaskSQL, it.r.Institution, it.r.Type, it.r.ID, mask); err != nil {
 					return t.e.wrap(op, err)
 				}
 			}

@@ -51,6 +51,19 @@ func simpleFilter(f store.Filter) bool {
 // indexCond returns the condition on index rows of alias i matching f (its
 // values ORed), with the type, institution and parameter.
 func indexCond(a *sqlArgs, i string, q store.SearchQuery, f store.Filter) (string, error) {
+	c, err := valuesCond(a, i, q.Type, f)
+	if err != nil {
+		return "", err
+	}
+	if q.Institution != "" {
+		c += fmt.Sprintf(" AND %s.institution = %s", i, a.arg(q.Institution))
+	}
+	return c, nil
+}
+
+// valuesCond returns the condition on index rows of alias i of type typ
+// matching f: its parameter and its values ORed.
+func valuesCond(a *sqlArgs, i, typ string, f store.Filter) (string, error) {
 	var ors []string
 	for _, v := range f.Values {
 		c, err := valueSQL(a, f.Type, "", f.Param, v, i)
@@ -59,11 +72,7 @@ func indexCond(a *sqlArgs, i string, q store.SearchQuery, f store.Filter) (strin
 		}
 		ors = append(ors, "("+c+")")
 	}
-	c := fmt.Sprintf("%s.type = %s AND %s.param = %s AND (%s)", i, a.arg(q.Type), i, a.arg(f.Param), strings.Join(ors, " OR "))
-	if q.Institution != "" {
-		c += fmt.Sprintf(" AND %s.institution = %s", i, a.arg(q.Institution))
-	}
-	return c, nil
+	return fmt.Sprintf("%s.type = %s AND %s.param = %s AND (%s)", i, a.arg(typ), i, a.arg(f.Param), strings.Join(ors, " OR ")), nil
 }
 
 // count returns the number of matches of q.
@@ -268,15 +277,11 @@ func hasSQL(a *sqlArgs, r, typ string, h *store.Has, depth int) (string, bool, e
 		return "", false, nil
 	}
 	f := h.Filters[k]
-	var ors []string
-	for _, v := range f.Values {
-		c, err := valueSQL(a, f.Type, "", f.Param, v, "h")
-		if err != nil {
-			return "", true, err
-		}
-		ors = append(ors, "("+c+")")
+	cond, err := valuesCond(a, "h", h.Type, f)
+	if err != nil {
+		return "", true, err
 	}
-	where := []string{"h.type = " + a.arg(h.Type), "h.param = " + a.arg(f.Param), "(" + strings.Join(ors, " OR ") + ")"}
+	where := []string{cond}
 	rest, err := whereSQLWith(a, "h", "", "", nil, h.Filters, depth+1, -1, k)
 	if err != nil {
 		return "", true, err

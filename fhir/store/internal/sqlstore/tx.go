@@ -57,17 +57,13 @@ func (t *Tx) Commit(ctx context.Context) error {
 		seq := last - n
 		var batch []Stmt
 		for rest := t.changes; len(rest) > 0; {
-			k := min(chunkSize(len(rest)), 1<<(len(changesInsertSQLs)-1))
+			k := chunkSize(len(rest))
 			args := make([]any, 0, 7*k)
 			for _, c := range rest[:k] {
 				seq++
 				args = append(args, seq, c.Institution, c.Type, c.ID, c.Version, string(c.Op), committed)
 			}
-			i := 0
-			for 1<<i < k {
-				i++
-			}
-			batch = append(batch, Stmt{changesInsertSQLs[i], args})
+			batch = append(batch, Stmt{changesInsertSQLs[sizeIndex(k)], args})
 			rest = rest[k:]
 		}
 		if _, err := execBatch(ctx, t.c, batch); err != nil {
@@ -208,7 +204,7 @@ func (t *Tx) writeVersion(ctx context.Context, op string, r *store.Resource, wha
 	if prev != nil {
 		batch = append(batch, Stmt{updateResourceSQL, []any{r.Institution, r.Type, r.ID, r.Version, lu, r.Deleted, 0}})
 	}
-	batch = append(batch, Stmt{t.e.insertVersionSQL(), []any{r.Institution, r.Type, r.ID, r.Version, lu, r.Deleted, body}})
+	batch = append(batch, Stmt{t.e.insertVersionSQL, []any{r.Institution, r.Type, r.ID, r.Version, lu, r.Deleted, body}})
 	batch = t.indexStmts(batch, r, prevMask, nil) // the old rows go now
 	if _, err := execBatch(ctx, t.c, batch); err != nil {
 		return t.e.wrap(op, err)
@@ -229,9 +225,11 @@ WHERE institution = $1 AND type = $2 AND id = $3`
 	updateMaskSQL = `UPDATE resources SET idx_mask = $4 WHERE institution = $1 AND type = $2 AND id = $3`
 )
 
-func (e *Engine) insertVersionSQL() string {
+// insertVersionSQLFor is the resource_versions INSERT of dialect d (kept
+// in Engine.insertVersionSQL).
+func insertVersionSQLFor(d Dialect) string {
 	return `INSERT INTO resource_versions (institution, type, id, version, last_updated, deleted, vseq, body)
-VALUES ($1, $2, $3, $4, $5, $6, ` + e.d.NextVSeq + `, $7)`
+VALUES ($1, $2, $3, $4, $5, $6, ` + d.NextVSeq + `, $7)`
 }
 
 // current is the resources row of a resource.

@@ -86,17 +86,19 @@ func (s *Security) validate(httpAddr string) error {
 	default:
 		errs = append(errs, fmt.Errorf("security.mode %q: want smart or dev", s.Mode))
 	}
+	// Fields left empty take DefaultSecurity's values.
+	def := DefaultSecurity()
 	if s.Mode == "" {
-		s.Mode = "smart"
+		s.Mode = def.Mode
 	}
 	if s.Audit.Hash == "" {
-		s.Audit.Hash = "sm3"
+		s.Audit.Hash = def.Audit.Hash
 	}
 	if s.Audit.Retention == 0 {
-		s.Audit.Retention = audit.RetentionFloor
+		s.Audit.Retention = def.Audit.Retention
 	}
 	if s.MaxBody == 0 {
-		s.MaxBody = 32 << 20
+		s.MaxBody = def.MaxBody
 	}
 	for _, o := range s.CORS {
 		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {

@@ -102,19 +102,19 @@ func (s *Server) routeAccess(c echo.Context, p *auth.Principal) error {
 		if err != nil {
 			return err
 		}
-		if d.Patient != "" || !d.Unrestricted && len(d.Restrictions) > 0 {
+		if d.Limited() {
 			return s.dicomwebPatient(c, d.Patient, read)
 		}
 		return nil
 	case strings.HasPrefix(path, "/ingest"):
 		d, err := checker.Decide(p, "DiagnosticReport", "create")
-		if err == nil && (d.Patient != "" || !d.Unrestricted && len(d.Restrictions) > 0) {
+		if err == nil && d.Limited() {
 			err = &fhir.Error{Kind: fhir.KindForbidden, Msg: "auth: ECG intake needs a user/ or system/ scope"}
 		}
 		return err
 	case strings.HasPrefix(path, "/ecg/"):
 		d, err := checker.Decide(p, "DocumentReference", "read")
-		if err == nil && (d.Patient != "" || !d.Unrestricted && len(d.Restrictions) > 0) {
+		if err == nil && d.Limited() {
 			err = &fhir.Error{Kind: fhir.KindForbidden, Msg: "auth: ECG originals need a user/ or system/ scope"}
 		}
 		return err
@@ -340,6 +340,11 @@ func (s *Server) auditMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// writeOps are the POSTed operations that change records (audited as
+// updates); other operations only read (audited as queries).
+var writeOps = map[string]bool{"$merge": true, "$unmerge": true, "$meta-add": true, "$meta-delete": true,
+	"$replay": true, "$replay-errors": true, "$reindex": true}
+
 // requestEvent describes an answered request for the audit trail.
 func (s *Server) requestEvent(c echo.Context) audit.Event {
 	req := c.Request()
@@ -388,8 +393,7 @@ func (s *Server) requestEvent(c echo.Context) audit.Event {
 		} else {
 			ev.Action, ev.Query = audit.Query, req.URL.RequestURI()
 		}
-	case req.Method == http.MethodPost && (op == "_search" || strings.HasPrefix(op, "$") && op != "$merge" && op != "$unmerge" &&
-		op != "$meta-add" && op != "$meta-delete" && op != "$replay" && op != "$replay-errors" && op != "$reindex"):
+	case req.Method == http.MethodPost && (op == "_search" || strings.HasPrefix(op, "$") && !writeOps[op]):
 		ev.Action, ev.Query = audit.Query, req.URL.RequestURI()
 	case req.Method == http.MethodPost && id == "" && !strings.HasPrefix(op, "$"):
 		ev.Action = audit.Create

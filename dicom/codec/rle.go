@@ -54,20 +54,25 @@ func DecodeRLE(frame []byte, im Image) ([]byte, error) {
 		if n < npix {
 			return nil, fmt.Errorf("codec: rle: segment %d decodes to %d bytes, want %d: %w", seg+1, n, npix, ErrCorrupt)
 		}
-		// Segment order: per sample, most significant byte first (§G.2).
-		s, b := seg/bps, seg%bps
-		byteInSample := bps - 1 - b // little endian position
-		var start, step int
-		if im.Planar == 1 {
-			start, step = s*npix*bps+byteInSample, bps
-		} else {
-			start, step = s*bps+byteInSample, im.Samples*bps
-		}
+		start, step := im.segmentLayout(seg)
 		for p, v := range plane {
 			out[start+p*step] = v
 		}
 	}
 	return out, nil
+}
+
+// segmentLayout returns where RLE segment seg's bytes go in a native
+// frame of im: the offset of its first byte and the stride between pixels.
+// Segments run per sample, most significant byte first (§G.2); the native
+// frame is little endian.
+func (im Image) segmentLayout(seg int) (start, step int) {
+	bps := im.BitsAllocated / 8
+	s, byteInSample := seg/bps, bps-1-seg%bps
+	if im.Planar == 1 {
+		return s*im.Rows*im.Cols*bps + byteInSample, bps
+	}
+	return s*bps + byteInSample, im.Samples * bps
 }
 
 // unpackBits decodes a PackBits segment (PS3.5 §G.3.1) into dst and
@@ -131,14 +136,7 @@ func EncodeRLE(frame []byte, im Image) ([]byte, error) {
 	plane := make([]byte, npix)
 	for seg := range nseg {
 		binary.LittleEndian.PutUint32(out[4+4*seg:], uint32(len(out)))
-		s, b := seg/bps, seg%bps
-		byteInSample := bps - 1 - b
-		var start, step int
-		if im.Planar == 1 {
-			start, step = s*npix*bps+byteInSample, bps
-		} else {
-			start, step = s*bps+byteInSample, im.Samples*bps
-		}
+		start, step := im.segmentLayout(seg)
 		for p := range plane {
 			plane[p] = frame[start+p*step]
 		}

@@ -40,9 +40,6 @@ func CanTranscode(from, to string) bool {
 	return from == to || kindOf(from) != kindUnknown && kindOf(to) != kindUnknown
 }
 
-// Lossless reports whether converting to ts keeps every pixel value.
-func Lossless(ts string) bool { return kindOf(ts) == kindNative || kindOf(ts) == kindRLE }
-
 // EncapsulatedFrames splits encapsulated pixel data into n frames (PS3.5
 // §A.4): one fragment per frame, all fragments for a single frame, or the
 // groups the Basic Offset Table marks.

@@ -51,6 +51,12 @@ type Decision struct {
 	Patient string // patient context: results must be in this compartment
 }
 
+// Limited reports whether each resource must still be checked: a patient
+// context or SMART v2 query restrictions.
+func (d Decision) Limited() bool {
+	return d.Patient != "" || !d.Unrestricted && len(d.Restrictions) > 0
+}
+
 // Decide answers the type-level question (may p do interaction on type at
 // all?) and returns what each resource must still satisfy.
 func (c *Checker) Decide(p *Principal, resourceType, interaction string) (Decision, error) {

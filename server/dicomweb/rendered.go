@@ -75,11 +75,9 @@ func render(pf *part10.File, frame int, window string) (image.Image, error) {
 	}
 	px := frames[frame-1]
 	ds := pf.Dataset
-	rows, _ := ds.Int(0x00280010)
-	cols, _ := ds.Int(0x00280011)
-	bits, _ := ds.Int(dicom.TagBitsAllocated)
+	bits := im.BitsAllocated
 	photo := im.Photometric // RGB once JPEG colour is decoded
-	w, hgt := int(cols), int(rows)
+	w, hgt := im.Cols, im.Rows
 	switch photo {
 	case "RGB":
 		planar := im.Planar

@@ -31,8 +31,6 @@ type guard struct {
 	ctx     context.Context
 	p       *auth.Principal
 	cache   map[string]decided
-	// hidden counts resources left out of the response.
-	hidden int
 }
 
 type decided struct {
@@ -42,11 +40,6 @@ type decided struct {
 
 func (a *API) guard(c echo.Context) *guard {
 	ctx := c.Request().Context()
-	return &guard{checker: a.access, ctx: ctx, p: auth.FromContext(ctx), cache: map[string]decided{}}
-}
-
-// guardCtx is guard for code that has only a context.
-func (a *API) guardCtx(ctx context.Context) *guard {
 	return &guard{checker: a.access, ctx: ctx, p: auth.FromContext(ctx), cache: map[string]decided{}}
 }
 
@@ -78,7 +71,7 @@ func (g *guard) check(typ, interaction string, resource []byte) error {
 }
 
 // visible reports whether r may be returned by interaction (a read or a
-// search), counting what it hides.
+// search).
 func (g *guard) visible(r *store.Resource, interaction string) bool {
 	if r == nil {
 		return false
@@ -86,17 +79,9 @@ func (g *guard) visible(r *store.Resource, interaction string) bool {
 	if r.Deleted || len(r.JSON) == 0 {
 		// A tombstone has no content to check: shown only when the type is
 		// allowed without per-resource limits.
-		if g.restricted(r.Type, interaction) {
-			g.hidden++
-			return false
-		}
-		return true
+		return !g.restricted(r.Type, interaction)
 	}
-	if err := g.check(r.Type, interaction, r.JSON); err != nil {
-		g.hidden++
-		return false
-	}
-	return true
+	return g.check(r.Type, interaction, r.JSON) == nil
 }
 
 // filter keeps the resources of rs that are visible.
@@ -118,7 +103,7 @@ func (g *guard) restricted(typ, interaction string) bool {
 		return true
 	}
 	d, err := g.decide(typ, interaction)
-	return err != nil || d.Patient != "" || (!d.Unrestricted && len(d.Restrictions) > 0)
+	return err != nil || d.Limited()
 }
 
 // narrow adds the launch patient to a search of a patient-context token
@@ -150,10 +135,7 @@ func (g *guard) narrow(typ string, q url.Values) url.Values {
 	return out
 }
 
-// principal is the caller (nil without access control).
-func (g *guard) principal() *auth.Principal { return g.p }
-
-// requireAdmin allows dev principals and, with access control on, callers
+// requireSystem allows dev principals and, with access control on, callers
 // holding a system/ scope that grants interaction on every type, for
 // maintenance operations ($reindex).
 func (g *guard) requireSystem(interaction string) error {

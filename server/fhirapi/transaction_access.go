@@ -23,14 +23,6 @@ import (
 // search in one (the page would be filtered after the fact); its reads are
 // checked after execution and replaced by a 403 outcome when they fail.
 
-type bundleEntry struct {
-	Resource json.RawMessage `json:"resource"`
-	Request  struct {
-		Method string `json:"method"`
-		URL    string `json:"url"`
-	} `json:"request"`
-}
-
 // entryTarget splits request.url into type, id and query.
 func entryTarget(rawURL string) (typ, id, query string) {
 	path, query, _ := strings.Cut(rawURL, "?")
@@ -48,17 +40,7 @@ func (a *API) checkEntries(ctx context.Context, g *guard, b *fhir.Node) error {
 	if g.checker == nil {
 		return nil
 	}
-	data, err := fhirjson.Marshal(b)
-	if err != nil {
-		return err
-	}
-	var bundle struct {
-		Entry []bundleEntry `json:"entry"`
-	}
-	if err := json.Unmarshal(data, &bundle); err != nil {
-		return fmt.Errorf("fhirapi: bundle entries: %w", err)
-	}
-	for i, e := range bundle.Entry {
+	for i, e := range b.ChildrenNamed("entry") {
 		if err := a.checkEntry(ctx, g, e); err != nil {
 			return &fhir.Error{Kind: fhir.KindOf(err), Msg: fmt.Sprintf("Bundle.entry[%d]: %v", i, err), Err: err,
 				Issues: []fhir.Issue{{Severity: fhir.SeverityError, Code: "forbidden", Expression: fmt.Sprintf("Bundle.entry[%d]", i),
@@ -68,8 +50,12 @@ func (a *API) checkEntries(ctx context.Context, g *guard, b *fhir.Node) error {
 	return nil
 }
 
-func (a *API) checkEntry(ctx context.Context, g *guard, e bundleEntry) error {
-	typ, id, query := entryTarget(e.Request.URL)
+func (a *API) checkEntry(ctx context.Context, g *guard, e *fhir.Node) error {
+	var method, rawURL string
+	if req := e.Child("request"); req != nil {
+		method, rawURL = req.ChildValue("method"), req.ChildValue("url")
+	}
+	typ, id, query := entryTarget(rawURL)
 	if typ == "" || strings.HasPrefix(typ, "$") || strings.HasPrefix(typ, "_") {
 		return g.requireSystem("search-type") // system-level entries: searches, operations
 	}
@@ -77,7 +63,7 @@ func (a *API) checkEntry(ctx context.Context, g *guard, e bundleEntry) error {
 		return nil // the processor reports it as invalid
 	}
 	var interaction string
-	switch e.Request.Method {
+	switch method {
 	case http.MethodGet, http.MethodHead:
 		interaction = "read"
 		if id == "" {
@@ -107,8 +93,12 @@ func (a *API) checkEntry(ctx context.Context, g *guard, e bundleEntry) error {
 	case interaction == "read":
 		return nil // checked on the answer
 	}
-	if len(e.Resource) > 0 && (interaction == "create" || interaction == "update") {
-		if err := g.check(typ, interaction, e.Resource); err != nil {
+	if res := e.Child("resource"); res != nil && (interaction == "create" || interaction == "update") {
+		data, err := fhirjson.Marshal(res)
+		if err != nil {
+			return err
+		}
+		if err := g.check(typ, interaction, data); err != nil {
 			return err
 		}
 	}

@@ -86,7 +86,7 @@ func (h *Hub) AddBackend(tb testing.TB, id, institution, scopes string) string {
 	jwks, _ := json.Marshal(set)
 	path := filepath.Join(tb.TempDir(), id+".jwk")
 	privJSON, _ := json.Marshal(priv)
-	if err := writeFile(path, privJSON); err != nil {
+	if err := os.WriteFile(path, privJSON, 0o600); err != nil {
 		tb.Fatal(err)
 	}
 	if err := h.SMART().RegisterClient(context.Background(), &smart.Client{ID: id, Name: id, Institution: institution,
@@ -105,8 +105,7 @@ func (h *Hub) BackendToken(tb testing.TB, id, keyPath, scope string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	st, out := postToken(tb, tokenURL, url.Values{"grant_type": {"client_credentials"}, "scope": {scope},
-		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {assertion}})
+	st, out := postToken(tb, tokenURL, smart.ClientCredentialsForm(assertion, scope))
 	if st != http.StatusOK {
 		tb.Fatalf("servertest: backend token: %d %v", st, out)
 	}
@@ -223,5 +222,3 @@ func postToken(tb testing.TB, u string, form url.Values) (int, map[string]any) {
 	json.NewDecoder(resp.Body).Decode(&out)
 	return resp.StatusCode, out
 }
-
-func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }

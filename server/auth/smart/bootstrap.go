@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -103,6 +104,17 @@ func (b Bootstrap) Run(ctx context.Context, s *Server) (done bool, err error) {
 	fmt.Fprintf(b.Out, "Backend client 'demo-backend' key: %s\nGet a token:\n  TOKEN=$(yigong token --data %s --url %s)\n  curl -H \"Authorization: Bearer $TOKEN\" %s/Patient\n\n",
 		b.KeyPath, filepath.Dir(filepath.Dir(b.KeyPath)), s.o.FHIRBase(), s.o.FHIRBase())
 	return true, nil
+}
+
+// AssertionTypeJWT is the client_assertion_type of a private_key_jwt
+// client assertion (RFC 7523).
+const AssertionTypeJWT = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// ClientCredentialsForm is the token request of a backend service
+// (client_credentials with a client assertion from ClientAssertion).
+func ClientCredentialsForm(assertion, scope string) url.Values {
+	return url.Values{"grant_type": {"client_credentials"}, "scope": {scope},
+		"client_assertion_type": {AssertionTypeJWT}, "client_assertion": {assertion}}
 }
 
 // ClientAssertion signs an RFC 7523 client assertion for clientID with the

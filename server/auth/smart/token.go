@@ -111,7 +111,7 @@ func (s *Server) authenticateClient(ctx context.Context, c echo.Context) (*Clien
 		}
 		return nil, nil
 	}
-	if c.FormValue("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+	if c.FormValue("client_assertion_type") != AssertionTypeJWT {
 		return nil, oerr("invalid_client", "client_assertion_type must be jwt-bearer")
 	}
 	unverified, err := jwt.ParseString(assertion, jwt.WithVerify(false), jwt.WithValidate(false))

@@ -15,6 +15,7 @@ import (
 	"yigong/server/audit"
 	"yigong/server/auth"
 	"yigong/server/auth/accounts"
+	"yigong/server/auth/institution"
 	"yigong/server/auth/smart"
 )
 
@@ -26,6 +27,9 @@ type security struct {
 	smart    *smart.Server     // nil in dev mode
 	recorder *audit.Recorder   // nil when security.audit.off
 	limiter  *rateLimiter      // nil without security.rate_limit
+	// directory answers which institutions' data a caller sees; the
+	// middleware hands it to the store as the request's store.Visibility.
+	directory *institution.Directory
 }
 
 // Paths of the key files in the data folder.
@@ -56,7 +60,8 @@ func (s *Server) Issuer() string {
 // the accounts, the signing keys and the authorization server, then runs the
 // first-start bootstrap. It returns a cleanup for a failed start.
 func (s *Server) startSecurity(ctx context.Context, st store.Store, indexer store.Indexer) error {
-	sc := &security{checker: &auth.Checker{Indexer: indexer}}
+	sc := &security{checker: &auth.Checker{Indexer: indexer},
+		directory: institution.NewDirectory(st, s.cfg.Institution, 0, nil)}
 	cfg := s.cfg.Security
 	if cfg.RateLimit > 0 {
 		sc.limiter = newRateLimiter(cfg.RateLimit, time.Now)
@@ -89,7 +94,7 @@ func (s *Server) startSecurity(ctx context.Context, st store.Store, indexer stor
 			return err
 		}
 		opts := smart.Options{Issuer: s.Issuer, FHIRBase: s.BaseURL, Records: ar, Accounts: sc.accounts, Keys: keys,
-			Patients: patientFinder{st: st}, Log: s.log.With("service", "smart"), AccessTTL: cfg.AccessTTL,
+			Patients: patientFinder{st: st, dir: sc.directory}, Log: s.log.With("service", "smart"), AccessTTL: cfg.AccessTTL,
 			RefreshTTL: cfg.RefreshTTL, SecureCookies: s.cfg.HTTP.TLSCert != ""}
 		if sc.recorder != nil {
 			opts.Audit = securityAuditor{rec: sc.recorder, institution: s.cfg.Institution}
@@ -187,13 +192,24 @@ func (a securityAuditor) Security(ctx context.Context, ev smart.Event) {
 }
 
 // patientFinder lists patients for the standalone-launch picker: by name
-// when the user typed one, else the first page.
-type patientFinder struct{ st store.Store }
+// when the user typed one, else the first page; only patients the user's
+// institution sees.
+type patientFinder struct {
+	st  store.Store
+	dir *institution.Directory
+}
 
-func (f patientFinder) FindPatients(ctx context.Context, _ *accounts.User, q string) ([]smart.PatientChoice, error) {
+func (f patientFinder) FindPatients(ctx context.Context, u *accounts.User, q string) ([]smart.PatientChoice, error) {
 	se, ok := f.st.(store.Searcher)
 	if !ok {
 		return nil, errors.New("server: patient picker: the store cannot search")
+	}
+	v, restricted, err := f.dir.Visibility(ctx, u.Institution)
+	if err != nil {
+		return nil, fmt.Errorf("server: patient picker: %w", err)
+	}
+	if restricted {
+		ctx = store.WithVisibility(ctx, v)
 	}
 	params := url.Values{"_count": {"50"}}
 	if q != "" {

@@ -61,7 +61,14 @@ func (s *Server) authMiddleware() echo.MiddlewareFunc {
 			if err := s.routeAccess(c, auth.FromContext(c.Request().Context())); err != nil {
 				return err
 			}
-			return next(c)
+			if err := s.restrict(c); err != nil {
+				return err
+			}
+			err := next(c)
+			if s.sec != nil && s.sec.directory != nil && writesDirectory(c.Request()) {
+				s.sec.directory.Invalidate()
+			}
+			return err
 		})
 		return func(c echo.Context) error {
 			req := c.Request()
@@ -74,6 +81,39 @@ func (s *Server) authMiddleware() echo.MiddlewareFunc {
 			return checked(c)
 		}
 	}
+}
+
+// restrict hands the caller's institution visibility to the store: every
+// read, search, include, history and write lookup the request makes is
+// limited there (store.WithVisibility), whatever the handler. The
+// development principal and whoever sees the hub's institution whole are
+// not restricted.
+func (s *Server) restrict(c echo.Context) error {
+	req := c.Request()
+	ctx := req.Context()
+	p := auth.FromContext(ctx)
+	if p == nil || s.sec == nil || s.sec.directory == nil || p.Kind == auth.KindDev {
+		return nil
+	}
+	v, restricted, err := s.sec.directory.Visibility(ctx, p.Institution)
+	if err != nil {
+		return err
+	}
+	if restricted {
+		c.SetRequest(req.WithContext(store.WithVisibility(ctx, v)))
+	}
+	return nil
+}
+
+// writesDirectory reports whether req may have written an Organization or
+// a ServiceRequest (the hierarchy, a referral), after which the directory
+// reloads rather than wait for its cache to expire.
+func writesDirectory(req *http.Request) bool {
+	if req.Method == http.MethodGet || req.Method == http.MethodHead {
+		return false
+	}
+	p := req.URL.Path
+	return p == "/fhir" || p == "/fhir/" || strings.HasPrefix(p, "/fhir/Organization") || strings.HasPrefix(p, "/fhir/ServiceRequest")
 }
 
 // routeAccess is the access check of the routes outside /fhir (whose

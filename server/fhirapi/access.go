@@ -229,3 +229,15 @@ func (a *API) systemOnly(interaction string) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// owner returns the institution that owns what the caller of ctx creates:
+// the caller's own (auth.Principal.Institution), or the hub's for the
+// development principal and the hub's own work. An update of a resource
+// that already exists in an institution the caller sees whole stays
+// there (the store decides, see store.Visibility).
+func (a *API) owner(ctx context.Context) string {
+	if p := auth.FromContext(ctx); p != nil && p.Kind != auth.KindDev && p.Institution != "" {
+		return p.Institution
+	}
+	return a.institution
+}

@@ -37,8 +37,8 @@ func (a *API) create(c echo.Context) error {
 	if err := g.check(typ, "create", body); err != nil {
 		return err
 	}
-	in := store.Input{Institution: a.institution, Type: typ, JSON: body}
 	ctx := c.Request().Context()
+	in := store.Input{Institution: a.owner(ctx), Type: typ, JSON: body}
 	if criteria := strings.TrimSpace(c.Request().Header.Get("If-None-Exist")); criteria != "" {
 		r, created, err := a.store.CreateIfNoneExist(ctx, in, strings.TrimPrefix(criteria, typ+"?"))
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"yigong/fhir/store"
 	"yigong/server/servertest"
 )
 
@@ -202,8 +203,8 @@ func testMeta(t *testing.T, c client) {
 		for _, x := range l {
 			if s, ok := x.(string); ok {
 				out = append(out, s)
-			} else {
-				out = append(out, x.(map[string]any)["code"].(string))
+			} else if c := x.(map[string]any); c["system"] != store.InstitutionTagSystem { // the owner, always there
+				out = append(out, c["code"].(string))
 			}
 		}
 		return out
@@ -239,6 +240,9 @@ func testMeta(t *testing.T, c client) {
 	r = c.do("GET", "/Patient/"+id, "")
 	if meta := r.body["meta"].(map[string]any); !slices.Equal(codes(meta, "tag"), []string{"keep"}) || meta["security"] != nil {
 		t.Errorf("read after $meta-delete: %s", r.raw)
+	}
+	if !strings.Contains(string(r.raw), `{"system":"`+store.InstitutionTagSystem+`","code":"default"}`) {
+		t.Errorf("the owning institution's tag is gone: %s", r.raw)
 	}
 	// Type and system level list what is in use.
 	if m := metaOf(c.do("GET", "/Patient/$meta", "")); !slices.Contains(codes(m, "tag"), "keep") {

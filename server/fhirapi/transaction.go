@@ -17,10 +17,10 @@ import (
 
 // processor executes batch and transaction Bundles for the API and for the
 // adapters, with conditional matching by search.
-func (a *API) processor() *transaction.Processor {
+func (a *API) processor(ctx context.Context) *transaction.Processor {
 	return &transaction.Processor{
 		Store:       a.store,
-		Institution: a.institution,
+		Institution: a.owner(ctx),
 		Matcher:     transaction.MatcherFunc(a.match),
 		MatchIn: func(ctx context.Context, tx store.Tx, typ, query string) ([]*store.Resource, error) {
 			se, ok := tx.(store.Searcher)
@@ -34,7 +34,7 @@ func (a *API) processor() *transaction.Processor {
 
 // Processor returns the Bundle executor the API uses, for adapters that
 // write through the same transaction rules (HL7 v2 and DICOM mappings).
-func (a *API) Processor() *transaction.Processor { return a.processor() }
+func (a *API) Processor() *transaction.Processor { return a.processor(context.Background()) }
 
 // transaction serves POST [base] with a batch or transaction Bundle
 // (http://hl7.org/fhir/R4/http.html#transaction): a transaction commits all
@@ -50,7 +50,7 @@ func (a *API) transaction(c echo.Context) error {
 	if err := a.checkEntries(c.Request().Context(), g, b); err != nil {
 		return err
 	}
-	resps, err := a.processor().Execute(c.Request().Context(), b)
+	resps, err := a.processor(c.Request().Context()).Execute(c.Request().Context(), b)
 	if err != nil {
 		return err
 	}

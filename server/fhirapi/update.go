@@ -72,7 +72,7 @@ func (a *API) update(c echo.Context) error {
 		}
 	}
 	r, created, err := a.store.Update(c.Request().Context(), store.Input{
-		Institution: a.institution, Type: typ, ID: id, JSON: body, IfMatch: ifMatch,
+		Institution: a.owner(c.Request().Context()), Type: typ, ID: id, JSON: body, IfMatch: ifMatch,
 	})
 	if err != nil {
 		return err
@@ -120,7 +120,7 @@ func (a *API) conditionalUpdate(c echo.Context) error {
 			return err
 		}
 	}
-	in := store.Input{Institution: a.institution, Type: typ, JSON: body}
+	in := store.Input{Institution: a.owner(ctx), Type: typ, JSON: body}
 	switch len(matches) {
 	case 0:
 		if id := n.ID(); id != "" {

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Open) {
 		{"SearchPlans", testSearchPlans},
 		{"Context", testContext},
 		{"Queue", testQueue},
+		{"Visibility", testVisibility},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"yigong/fhir/store"
 )
 
 // Kind classifies an institution.
@@ -82,6 +84,15 @@ func NewTree(nodes []Node) (*Tree, error) {
 // partOf.reference "Organization/x" as parent, the name, and the kind from a
 // type coding with system KindSystem.
 func FromOrganizations(orgs [][]byte) (*Tree, error) {
+	nodes, err := nodesOf(orgs)
+	if err != nil {
+		return nil, err
+	}
+	return NewTree(nodes)
+}
+
+// nodesOf reads the nodes of Organization resources (JSON).
+func nodesOf(orgs [][]byte) ([]Node, error) {
 	var nodes []Node
 	for _, data := range orgs {
 		var o struct {
@@ -107,7 +118,7 @@ func FromOrganizations(orgs [][]byte) (*Tree, error) {
 		}
 		nodes = append(nodes, n)
 	}
-	return NewTree(nodes)
+	return nodes, nil
 }
 
 // KindSystem is the code system of the alliance's institution kinds in
@@ -146,25 +157,12 @@ type Share struct {
 	Reason  string    `json:"reason,omitempty"`
 }
 
-// Visibility is what a caller may see: whole institutions, plus single
-// patients' compartments in others. Round 2's store filter turns it into
-// `institution IN (Institutions) OR (institution, patient) IN (Patients)`.
-type Visibility struct {
-	Institutions []string
-	Patients     []PatientRef
-}
+// Visibility is what a caller may see; the store's query layer applies it
+// (store.WithVisibility).
+type Visibility = store.Visibility
 
-// PatientRef names one patient's compartment in one institution.
-type PatientRef struct{ Institution, Patient string }
-
-// Sees reports whether a resource owned by institution, in patient's
-// compartment ("" for none), is visible.
-func (v Visibility) Sees(institution, patient string) bool {
-	if slices.Contains(v.Institutions, institution) {
-		return true
-	}
-	return patient != "" && slices.Contains(v.Patients, PatientRef{institution, patient})
-}
+// PatientRef names one patient in one institution.
+type PatientRef = store.PatientRef
 
 // Visible answers which data a caller of institution may see at instant
 // now, given the current shares.
@@ -183,7 +181,7 @@ func (t *Tree) Visible(institution string, shares []Share, now time.Time) Visibi
 		if s.To != institution || (!s.Until.IsZero() && !now.Before(s.Until)) || slices.Contains(v.Institutions, s.Owner) {
 			continue
 		}
-		p := PatientRef{s.Owner, s.Patient}
+		p := PatientRef{Institution: s.Owner, ID: s.Patient}
 		if !slices.Contains(v.Patients, p) {
 			v.Patients = append(v.Patients, p)
 		}

@@ -38,7 +38,7 @@ func TestVisible(t *testing.T) {
 		{"hc", []string{"hc", "county", "mch", "th-01", "th-02"}, nil},
 		{"county", []string{"county", "mch", "th-01", "th-02"}, nil},
 		{"th-01", []string{"th-01"}, nil},
-		{"th-02", []string{"th-02"}, []PatientRef{{"th-01", "p1"}}},
+		{"th-02", []string{"th-02"}, []PatientRef{{Institution: "th-01", ID: "p1"}}},
 		{"mch", []string{"mch"}, nil},
 		{"elsewhere", nil, nil},
 	}
@@ -53,7 +53,7 @@ func TestVisible(t *testing.T) {
 		}
 	}
 	v := tr.Visible("th-02", shares, now)
-	if !v.Sees("th-01", "p1") || v.Sees("th-01", "p2") || v.Sees("th-01", "") || v.Sees("county", "p1") {
+	if !v.SeesPatient(PatientRef{Institution: "th-01", ID: "p1"}) || v.SeesPatient(PatientRef{Institution: "th-01", ID: "p2"}) || v.SeesInstitution("th-01") || v.SeesPatient(PatientRef{Institution: "county", ID: "p1"}) {
 		t.Error("Sees")
 	}
 	if !tr.IsWithin("th-01", "hc") || tr.IsWithin("hc", "th-01") {

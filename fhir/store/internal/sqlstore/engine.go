@@ -215,12 +215,9 @@ FROM resource_versions v WHERE (v.institution, v.type, v.id, v.version) IN
 
 func (e *Engine) read(ctx context.Context, q Querier, ref store.Ref) (*store.Resource, error) {
 	op := opName("read", ref)
-	sql, args := readSQL, []any{ref.Type, ref.ID}
-	if ref.Institution != "" {
-		sql += ` AND r.institution = $3`
-		args = append(args, ref.Institution)
-	}
-	rs, err := e.scanResources(ctx, q, ref, sql+`) LIMIT 2`, args...)
+	a := &sqlArgs{args: []any{ref.Type, ref.ID}}
+	sql := readSQL + refRestriction(ctx, a, ref)
+	rs, err := e.scanResources(ctx, q, ref, sql+`) LIMIT 2`, a.args...)
 	if err != nil {
 		return nil, e.wrap(op, err)
 	}
@@ -233,16 +230,26 @@ FROM resource_versions v WHERE v.version = $3 AND (v.institution, v.type, v.id) 
 
 func (e *Engine) vread(ctx context.Context, q Querier, ref store.Ref, version int64) (*store.Resource, error) {
 	op := fmt.Sprintf("%s/_history/%d", opName("vread", ref), version)
-	sql, args := vreadSQL, []any{ref.Type, ref.ID, version}
-	if ref.Institution != "" {
-		sql += ` AND r.institution = $4`
-		args = append(args, ref.Institution)
-	}
-	rs, err := e.scanResources(ctx, q, ref, sql+`) LIMIT 2`, args...)
+	a := &sqlArgs{args: []any{ref.Type, ref.ID, version}}
+	sql := vreadSQL + refRestriction(ctx, a, ref)
+	rs, err := e.scanResources(ctx, q, ref, sql+`) LIMIT 2`, a.args...)
 	if err != nil {
 		return nil, e.wrap(op, err)
 	}
 	return e.one(op, ref, rs)
+}
+
+// refRestriction returns the conditions a read adds on the resources alias
+// r: the institution of ref, if named, and the caller's visibility.
+func refRestriction(ctx context.Context, a *sqlArgs, ref store.Ref) string {
+	var sql string
+	if ref.Institution != "" {
+		sql += ` AND r.institution = ` + a.arg(ref.Institution)
+	}
+	if c := visibilitySQL(a, visibilityOf(ctx), "r"); c != "" {
+		sql += ` AND ` + c
+	}
+	return sql
 }
 
 // one turns the rows of a read into its result.

@@ -30,11 +30,8 @@ func (e *Engine) History(ctx context.Context, q store.HistoryQuery) (*store.Hist
 		return nil, e.wrap(op, kerr(fhir.KindInvalid, nil, "instance history without a type"))
 	}
 	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	a := &sqlArgs{vis: visibilityOf(ctx)}
+	arg := a.arg
 	if q.Type != "" {
 		where = append(where, "v.type = "+arg(q.Type))
 	}
@@ -43,6 +40,9 @@ func (e *Engine) History(ctx context.Context, q store.HistoryQuery) (*store.Hist
 	}
 	if q.Institution != "" {
 		where = append(where, "v.institution = "+arg(q.Institution))
+	}
+	if c := visibilitySQL(a, a.vis, "v"); c != "" {
+		where = append(where, c)
 	}
 	if !q.Since.IsZero() {
 		where = append(where, "v.last_updated >= "+arg(q.Since.UnixMicro()))
@@ -65,7 +65,7 @@ func (e *Engine) History(ctx context.Context, q store.HistoryQuery) (*store.Hist
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
 	sql += fmt.Sprintf(" ORDER BY v.vseq DESC LIMIT %d", n+1)
-	rows, err := e.b.Reader().Query(ctx, sql, args...)
+	rows, err := e.b.Reader().Query(ctx, sql, a.args...)
 	if err != nil {
 		return nil, e.wrap(op, err)
 	}

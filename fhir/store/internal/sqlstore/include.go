@@ -111,14 +111,19 @@ func (e *Engine) includeOne(ctx context.Context, qr Querier, sp store.Include, f
 	return out, nil
 }
 
-// fetch reads the current, non-deleted resources typ/ids (any institution).
+// fetch reads the current, non-deleted resources typ/ids (any institution
+// the caller sees).
 func (e *Engine) fetch(ctx context.Context, qr Querier, typ string, ids []string) ([]*store.Resource, error) {
 	var out []*store.Resource
 	for _, part := range chunks(ids, 500) {
-		a := &sqlArgs{}
+		a := &sqlArgs{vis: visibilityOf(ctx)}
+		where := `r.type = ` + a.arg(typ) + ` AND r.id IN (` + argList(a, part) + `) AND r.deleted = FALSE`
+		if c := visibilitySQL(a, a.vis, "r"); c != "" {
+			where += " AND " + c
+		}
 		rows, err := qr.Query(ctx, `SELECT r.institution, r.id, r.version, r.last_updated, v.body FROM resources r
 JOIN resource_versions v ON v.institution = r.institution AND v.type = r.type AND v.id = r.id AND v.version = r.version
-WHERE r.type = `+a.arg(typ)+` AND r.id IN (`+argList(a, part)+`) AND r.deleted = FALSE ORDER BY r.id, r.institution`, a.args...)
+WHERE `+where+` ORDER BY r.id, r.institution`, a.args...)
 		if err != nil {
 			return nil, err
 		}

@@ -57,9 +57,10 @@ func members(body []byte) ([]member, error) {
 }
 
 // stamp returns body with resourceType, id and meta first and
-// meta.versionId and meta.lastUpdated set; other members keep their order
-// and bytes.
-func stamp(body []byte, typ, id string, version int64, lastUpdated time.Time) ([]byte, error) {
+// meta.versionId and meta.lastUpdated set, and the owning institution as a
+// meta.tag (store.InstitutionTagSystem; any tag of that system the caller
+// sent is replaced); other members keep their order and bytes.
+func stamp(body []byte, typ, id, institution string, version int64, lastUpdated time.Time) ([]byte, error) {
 	ms, err := members(body)
 	if err != nil {
 		return nil, err
@@ -91,11 +92,23 @@ func stamp(body []byte, typ, id string, version int64, lastUpdated time.Time) ([
 	out = append(out, `","lastUpdated":"`...)
 	out = lastUpdated.AppendFormat(out, instantLayout)
 	out = append(out, '"')
+	tagged := false
 	for _, m := range meta {
-		if m.key == "versionId" || m.key == "lastUpdated" {
+		switch m.key {
+		case "versionId", "lastUpdated":
 			continue
+		case "tag":
+			raw, err := withInstitutionTag(m.raw, institution)
+			if err != nil {
+				return nil, fmt.Errorf("meta.tag: %w", err)
+			}
+			m.raw, tagged = raw, true
 		}
 		out = appendMember(out, m)
+	}
+	if !tagged {
+		raw, _ := withInstitutionTag(nil, institution)
+		out = appendMember(out, member{"tag", raw})
 	}
 	out = append(out, '}')
 	for _, m := range ms {
@@ -133,3 +146,35 @@ func validID(id string) bool {
 // newID returns a server-assigned id: a UUID version 7 (time-ordered, so new
 // rows land at the right edge of the B-trees), lower-case with dashes.
 func newID(now time.Time) string { return store.NewID(now) }
+
+// withInstitutionTag returns the meta.tag array raw (nil: none) without any
+// tag of store.InstitutionTagSystem and with the owning institution's.
+func withInstitutionTag(raw json.RawMessage, institution string) (json.RawMessage, error) {
+	var tags []json.RawMessage
+	if raw != nil {
+		if err := json.Unmarshal(raw, &tags); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]byte, 0, len(raw)+80)
+	out = append(out, '[')
+	for _, t := range tags {
+		var c struct {
+			System string `json:"system"`
+		}
+		if err := json.Unmarshal(t, &c); err != nil {
+			return nil, err
+		}
+		if c.System == store.InstitutionTagSystem {
+			continue
+		}
+		out = append(out, t...)
+		out = append(out, ',')
+	}
+	out = append(out, `{"system":`...)
+	out = strconv.AppendQuote(out, store.InstitutionTagSystem)
+	out = append(out, `,"code":`...)
+	k, _ := json.Marshal(institution) // JSON-escaped like every other string
+	out = append(out, k...)
+	return append(out, "}]"...), nil
+}

@@ -32,8 +32,13 @@ func (t *Tx) Search(ctx context.Context, q store.SearchQuery) (*store.SearchPage
 
 var _ store.Searcher = (*Tx)(nil)
 
-// sqlArgs collects the positional arguments of one statement.
-type sqlArgs struct{ args []any }
+// sqlArgs collects the positional arguments of one statement, and carries
+// the caller's visibility (nil: unrestricted), which whereSQLWith applies to
+// every resource it selects, at every depth.
+type sqlArgs struct {
+	args []any
+	vis  *store.Visibility
+}
 
 func (a *sqlArgs) arg(v any) string {
 	a.args = append(a.args, v)
@@ -82,7 +87,7 @@ func (e *Engine) search(ctx context.Context, qr Querier, q store.SearchQuery) (_
 			drive = -1 // walk the resources in key order, probing every filter
 		}
 	}
-	a := &sqlArgs{}
+	a := &sqlArgs{vis: visibilityOf(ctx)}
 	where, err := whereSQLWith(a, "r", q.Institution, q.Type, q.Types, q.Filters, 0, drive, -1)
 	if err != nil {
 		return nil, e.wrap(op, err)
@@ -371,6 +376,9 @@ func whereSQLWith(a *sqlArgs, r, inst, typ string, types []string, filters []sto
 	}
 	if inst != "" {
 		where = append(where, r+".institution = "+a.arg(inst))
+	}
+	if c := visibilitySQL(a, a.vis, r); c != "" {
+		where = append(where, c)
 	}
 	for i, f := range filters {
 		if i == skip {

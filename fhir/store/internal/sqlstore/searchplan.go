@@ -77,9 +77,9 @@ func valuesCond(a *sqlArgs, i, typ string, f store.Filter) (string, error) {
 
 // count returns the number of matches of q.
 func (e *Engine) count(ctx context.Context, qr Querier, q store.SearchQuery) (int64, error) {
-	a := &sqlArgs{}
+	a := &sqlArgs{vis: visibilityOf(ctx)}
 	var sql string
-	if len(q.Filters) == 1 && q.Type != "" && simpleFilter(q.Filters[0]) {
+	if len(q.Filters) == 1 && q.Type != "" && simpleFilter(q.Filters[0]) && a.vis == nil {
 		cond, err := indexCond(a, "i", q, q.Filters[0])
 		if err != nil {
 			return 0, err
@@ -204,7 +204,7 @@ func (e *Engine) searchStream(ctx context.Context, qr Querier, q store.SearchQue
 	limit := n + 1 + 8
 	var last []any
 	for {
-		a := &sqlArgs{}
+		a := &sqlArgs{vis: visibilityOf(ctx)}
 		cond, err := indexCond(a, "d", q, f)
 		if err != nil {
 			return err

@@ -117,7 +117,9 @@ func (t *Tx) VRead(ctx context.Context, ref store.Ref, version int64) (*store.Re
 	return t.e.vread(ctx, t.c, ref, version)
 }
 
-func (t *Tx) checkInput(op string, in store.Input, needID bool) error {
+// checkInput checks a write's input; a restricted caller (store.Visibility)
+// writes only into institutions it sees whole.
+func (t *Tx) checkInput(ctx context.Context, op string, in store.Input, needID bool) error {
 	if err := t.closed(op); err != nil {
 		return err
 	}
@@ -131,13 +133,16 @@ func (t *Tx) checkInput(op string, in store.Input, needID bool) error {
 	case len(in.JSON) == 0:
 		return t.e.wrap(op, kerr(fhir.KindInvalid, nil, "no content"))
 	}
+	if v := visibilityOf(ctx); v != nil && !v.SeesInstitution(in.Institution) {
+		return t.e.wrap(op, kerr(fhir.KindForbidden, nil, "cannot write into institution %q", in.Institution))
+	}
 	return nil
 }
 
 // Create implements store.Writer.
 func (t *Tx) Create(ctx context.Context, in store.Input) (*store.Resource, error) {
 	op := opName("create", store.Ref{Type: in.Type})
-	if err := t.checkInput(op, in, false); err != nil {
+	if err := t.checkInput(ctx, op, in, false); err != nil {
 		return nil, err
 	}
 	now := t.e.now()
@@ -161,7 +166,7 @@ func (t *Tx) newVersion(op string, in store.Input, version int64, lu time.Time, 
 	r := &store.Resource{Institution: in.Institution, Type: in.Type, ID: in.ID, Version: version,
 		LastUpdated: lu.In(t.e.loc), Deleted: deleted}
 	if !deleted {
-		body, err := stamp(in.JSON, in.Type, in.ID, version, r.LastUpdated)
+		body, err := stamp(in.JSON, in.Type, in.ID, in.Institution, version, r.LastUpdated)
 		if err != nil {
 			return nil, t.e.wrap(op, &fhir.Error{Kind: fhir.KindInvalid, Msg: "invalid resource", Err: err})
 		}
@@ -299,9 +304,10 @@ func (t *Tx) currentAndOwner(ctx context.Context, ref store.Ref) (*current, stri
 	return nil, others[0], nil
 }
 
-// owner finds the institution that owns type/id when the caller did not say.
-func (t *Tx) owner(ctx context.Context, ref store.Ref, except string) (string, error) {
-	rows, err := t.c.Query(ctx, `SELECT institution FROM resources WHERE type = $1 AND id = $2 AND institution <> $3 LIMIT 2`,
+// owner finds the institution that owns type/id when the caller did not say
+// (among those v sees whole, when v is not nil).
+func (t *Tx) owner(ctx context.Context, ref store.Ref, except string, v *store.Visibility) (string, error) {
+	rows, err := t.c.Query(ctx, `SELECT institution FROM resources WHERE type = $1 AND id = $2 AND institution <> $3 LIMIT 8`,
 		ref.Type, ref.ID, except)
 	if err != nil {
 		return "", err
@@ -313,7 +319,9 @@ func (t *Tx) owner(ctx context.Context, ref store.Ref, except string) (string, e
 		if err := rows.Scan(&s); err != nil {
 			return "", err
 		}
-		found = append(found, s)
+		if v == nil || v.SeesInstitution(s) {
+			found = append(found, s)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return "", err
@@ -340,7 +348,7 @@ func (t *Tx) nextTime(prevMicros int64) time.Time {
 // Update implements store.Writer.
 func (t *Tx) Update(ctx context.Context, in store.Input) (*store.Resource, bool, error) {
 	op := opName("update", store.Ref{Type: in.Type, ID: in.ID})
-	if err := t.checkInput(op, in, true); err != nil {
+	if err := t.checkInput(ctx, op, in, true); err != nil {
 		return nil, false, err
 	}
 	ref := store.Ref{Institution: in.Institution, Type: in.Type, ID: in.ID}
@@ -355,6 +363,14 @@ func (t *Tx) Update(ctx context.Context, in store.Input) (*store.Resource, bool,
 					"If-Match %d but the resource does not exist", in.IfMatch))
 			}
 			if other != "" {
+				if v := visibilityOf(ctx); v != nil {
+					if !v.SeesInstitution(other) { // name nothing the caller may not see
+						return nil, false, t.e.wrap(op, kerr(fhir.KindConflict, store.ErrConflict, "the id is in use"))
+					}
+					// The caller sees the owner whole: update it there.
+					in.Institution, ref.Institution = other, other
+					continue
+				}
 				return nil, false, t.e.wrap(op, kerr(fhir.KindConflict, store.ErrConflict,
 					"the id belongs to institution %q", other))
 			}
@@ -385,8 +401,9 @@ func (t *Tx) Delete(ctx context.Context, ref store.Ref, ifMatch int64) (*store.R
 	if err := t.closed(op); err != nil {
 		return nil, err
 	}
+	v := visibilityOf(ctx)
 	if ref.Institution == "" {
-		inst, err := t.owner(ctx, ref, "")
+		inst, err := t.owner(ctx, ref, "", v)
 		if err != nil {
 			return nil, t.e.wrap(op, err)
 		}
@@ -394,6 +411,9 @@ func (t *Tx) Delete(ctx context.Context, ref store.Ref, ifMatch int64) (*store.R
 			return nil, t.e.wrap(op, notFound())
 		}
 		ref.Institution = inst
+	}
+	if v != nil && !v.SeesInstitution(ref.Institution) {
+		return nil, t.e.wrap(op, notFound()) // a restricted caller deletes only what it sees whole
 	}
 	cur, err := t.lockCurrent(ctx, ref)
 	if err != nil {
@@ -435,7 +455,7 @@ func (t *Tx) Delete(ctx context.Context, ref store.Ref, ifMatch int64) (*store.R
 // single writer serialises the two transactions outright.
 func (t *Tx) CreateIfNoneExist(ctx context.Context, in store.Input, criteria string) (*store.Resource, bool, error) {
 	op := opName("conditional create", store.Ref{Type: in.Type})
-	if err := t.checkInput(op, in, false); err != nil {
+	if err := t.checkInput(ctx, op, in, false); err != nil {
 		return nil, false, err
 	}
 	key, err := store.CriteriaKey(criteria)

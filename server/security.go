@@ -16,6 +16,7 @@ import (
 	"yigong/server/auth"
 	"yigong/server/auth/accounts"
 	"yigong/server/auth/institution"
+	"yigong/server/auth/roles"
 	"yigong/server/auth/smart"
 )
 
@@ -96,6 +97,21 @@ func (s *Server) startSecurity(ctx context.Context, st store.Store, indexer stor
 		opts := smart.Options{Issuer: s.Issuer, FHIRBase: s.BaseURL, Records: ar, Accounts: sc.accounts, Keys: keys,
 			Patients: patientFinder{st: st, dir: sc.directory}, Log: s.log.With("service", "smart"), AccessTTL: cfg.AccessTTL,
 			RefreshTTL: cfg.RefreshTTL, SecureCookies: s.cfg.HTTP.TLSCert != ""}
+		// Roles (issue 4 §3): kept in the authorization records, read
+		// against the institution hierarchy; a user's FHIR access needs a
+		// role permission covering the type, the interaction and the
+		// data's institution (auth.Checker.Roles), so a user without a
+		// role reaches no FHIR data.
+		hierarchy := func(ctx context.Context) (roles.Hierarchy, error) {
+			t, err := sc.directory.Tree(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return t, nil
+		}
+		roleStore := roles.NewStore(ar, hierarchy)
+		opts.Roles, opts.RoleStore = roleStore, roleStore
+		sc.checker.Roles = hierarchy
 		if sc.recorder != nil {
 			opts.Audit = securityAuditor{rec: sc.recorder, institution: s.cfg.Institution}
 		}

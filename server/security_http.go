@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -317,12 +318,21 @@ func (s *Server) limitMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // rateLimiter is a token bucket per key: rate tokens per second, bursts of
-// up to max(1, 2×rate).
+// up to max(1, 2×rate). A bucket idle for burst/rate seconds is full
+// again, the same as a new one, so it can be forgotten. Buckets live in two
+// generations: cur holds those used since the last rotation, prev those
+// used in the period before; a take looks in cur, then moves the bucket
+// up from prev. Once a period (burst/rate) has passed, a take rotates:
+// prev is dropped whole, and what it held had been idle a full period.
+// Every take costs O(1) (a rotation drops a map without looking into it);
+// idle clients are forgotten within two periods.
 type rateLimiter struct {
 	rate, burst float64
+	period      time.Duration // burst/rate: a bucket idle this long is full
 	now         func() time.Time
 	mu          sync.Mutex
-	buckets     map[string]*bucket
+	cur, prev   map[string]*bucket
+	rotated     time.Time // start of cur's period
 }
 
 type bucket struct {
@@ -331,7 +341,9 @@ type bucket struct {
 }
 
 func newRateLimiter(rate float64, now func() time.Time) *rateLimiter {
-	return &rateLimiter{rate: rate, burst: max(1, 2*rate), now: now, buckets: map[string]*bucket{}}
+	burst := max(1, 2*rate)
+	return &rateLimiter{rate: rate, burst: burst, period: time.Duration(math.Ceil(burst / rate * float64(time.Second))),
+		now: now, cur: map[string]*bucket{}, prev: map[string]*bucket{}, rotated: now()}
 }
 
 // take spends a token of key, or returns how long until one is available.
@@ -339,17 +351,19 @@ func (l *rateLimiter) take(key string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	b := l.buckets[key]
+	if now.Sub(l.rotated) >= l.period {
+		// prev's buckets were last used before the previous rotation, at
+		// least a period ago: full, forgotten.
+		l.prev, l.cur, l.rotated = l.cur, make(map[string]*bucket, len(l.cur)), now
+	}
+	b := l.cur[key]
 	if b == nil {
-		if len(l.buckets) > 10_000 { // forget idle clients (their buckets are full again)
-			for k, ob := range l.buckets {
-				if now.Sub(ob.last).Seconds()*l.rate >= l.burst {
-					delete(l.buckets, k)
-				}
-			}
+		if b = l.prev[key]; b != nil {
+			delete(l.prev, key)
+		} else {
+			b = &bucket{tokens: l.burst, last: now}
 		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[key] = b
+		l.cur[key] = b
 	}
 	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
 	b.last = now
@@ -447,6 +461,9 @@ func (s *Server) requestEvent(c echo.Context) audit.Event {
 		}
 	case req.Method == http.MethodDelete:
 		ev.Action = audit.Delete
+		if ev.Resource == "" { // a conditional delete, a job cancelled: name what was asked
+			ev.Query = req.Method + " " + req.URL.RequestURI()
+		}
 	default: // PUT, PATCH, $merge...
 		ev.Action = audit.Update
 		if ev.Resource == "" {

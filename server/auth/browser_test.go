@@ -68,6 +68,7 @@ func TestSMARTAppInChromium(t *testing.T) {
 	}
 	slices.Sort(want)
 	h.AddUser(t, "doctor", "default", "Practitioner/d1", accounts.NoAdmin)
+	grantRole(t, h, "doctor", allData("default")) // users reach FHIR data through roles
 	if err := h.SMART().RegisterClient(context.Background(), &smart.Client{ID: "smartapp", Name: "fhirclient test app",
 		Institution: "default", Type: smart.Public, RedirectURIs: []string{app.URL + "/index.html"},
 		Scopes: "openid fhirUser launch/patient patient/*.rs"}); err != nil {

@@ -12,6 +12,7 @@ import (
 	"yigong/fhir/model"
 	"yigong/fhir/store"
 	"yigong/server/auth/accounts"
+	"yigong/server/auth/roles"
 	"yigong/server/auth/scope"
 )
 
@@ -26,7 +27,7 @@ type Request struct {
 	// search-type on each type it returns.
 	Interaction string
 	Resource    []byte // nil: decide on type and interaction alone
-	Institution string // owner of Resource (store.Resource.Institution), for role checks
+	Institution string // owner, for the role check when Resource is nil (else Resource's store meta.tag)
 }
 
 // Checker answers access questions. It needs the search indexer to find a
@@ -34,9 +35,15 @@ type Request struct {
 // (?category=laboratory) with the same extraction search uses.
 type Checker struct {
 	Indexer store.Indexer
-	// Roles, when set, also checks the principal's role permissions
-	// against the resource's institution (nil: scopes only).
-	Roles func(p *Principal, resourceType string, perm scope.Perm, institution string) bool
+	// Roles, when set, makes the role permissions of user principals
+	// (Principal.Permissions) part of every decision; it returns the
+	// current institution hierarchy that role scopes are read against. A
+	// user with no role then reaches no FHIR data: Decide refuses a type
+	// no role grants the interaction on, and CheckResource a resource of
+	// an institution no role covers (see roleCheck). Backend clients and
+	// the development principal are governed by their scopes alone. nil:
+	// scopes only.
+	Roles func(ctx context.Context) (roles.Hierarchy, error)
 }
 
 func forbidden(format string, args ...any) error {
@@ -49,7 +56,24 @@ func forbidden(format string, args ...any) error {
 type Decision struct {
 	scope.Grant
 	Patient string // patient context: results must be in this compartment
+	// role is set when the principal's roles must also cover each
+	// resource's institution (CheckResource).
+	role *roleLimit
 }
+
+// roleLimit is what CheckResource needs to check a user's roles on one
+// resource.
+type roleLimit struct {
+	p    *Principal
+	perm scope.Perm
+}
+
+// RoleLimited reports whether each resource must still be checked against
+// the principal's roles (its institution). Limited does not include it:
+// the role check does not narrow what a patient context or a query
+// restriction narrows, and callers that treat Limited as "patient or
+// query restricted" (DICOMweb, ECG routes) keep their meaning.
+func (d Decision) RoleLimited() bool { return d.role != nil }
 
 // Limited reports whether each resource must still be checked: a patient
 // context or SMART v2 query restrictions.
@@ -86,6 +110,14 @@ func (c *Checker) Decide(p *Principal, resourceType, interaction string) (Decisi
 		return Decision{}, forbidden("auth: no scope grants %s on %s", perm, resourceType)
 	}
 	d := Decision{Grant: g}
+	// Roles: the audit administrator reads the trail by its administrative
+	// role (三员分立), not by a data role.
+	if c.Roles != nil && p.Kind == KindUser && !(resourceType == "AuditEvent" && p.Admin == string(accounts.AuditAdmin)) {
+		if !roles.Grants(p.Permissions, resourceType, perm) {
+			return Decision{}, forbidden("auth: no role grants %s on %s", perm, resourceType)
+		}
+		d.role = &roleLimit{p: p, perm: perm}
+	}
 	// If every matching scope is patient-level, results are limited to the
 	// launch patient's compartment.
 	if !slices.ContainsFunc(g.Contexts, func(c scope.Context) bool { return c != scope.Patient }) {
@@ -104,13 +136,10 @@ func (c *Checker) Check(ctx context.Context, p *Principal, r Request) error {
 	if err != nil {
 		return err
 	}
-	if p.Kind != KindDev && c.Roles != nil && p.Kind == KindUser && r.Institution != "" {
-		perm, _ := scope.Interaction(r.Interaction)
-		if !c.Roles(p, r.ResourceType, perm, r.Institution) {
-			return forbidden("auth: no role grants %s on %s in %s", perm, r.ResourceType, r.Institution)
-		}
-	}
 	if r.Resource == nil {
+		if d.role != nil && r.Institution != "" {
+			return c.roleCheck(ctx, d.role, r.ResourceType, []string{r.Institution})
+		}
 		return nil
 	}
 	return c.CheckResource(ctx, d, r.ResourceType, r.Resource)
@@ -119,6 +148,11 @@ func (c *Checker) Check(ctx context.Context, p *Principal, r Request) error {
 // CheckResource checks one resource against a Decision: the patient
 // compartment, then the v2 restrictions.
 func (c *Checker) CheckResource(ctx context.Context, d Decision, resourceType string, resource []byte) error {
+	if d.role != nil {
+		if err := c.roleCheck(ctx, d.role, resourceType, roleInstitutions(d.role, resource)); err != nil {
+			return err
+		}
+	}
 	if d.Patient == "" && (d.Unrestricted || len(d.Restrictions) == 0) {
 		return nil
 	}
@@ -194,4 +228,60 @@ func matches(entries []store.IndexEntry, q url.Values) bool {
 		}
 	}
 	return true
+}
+
+// roleInstitutions returns the institutions whose role permission an
+// interaction on resource needs. The owner is the institution the store
+// stamped on the resource (meta.tag of store.InstitutionTagSystem). A write
+// (create, update, patch) also needs the caller's own institution, because
+// that is where the store puts a resource the caller creates and a body
+// the caller sent may carry any tag; a resource without the tag (a new
+// one) is the caller's own.
+func roleInstitutions(r *roleLimit, resource []byte) []string {
+	tag := institutionTag(resource)
+	own := r.p.Institution
+	switch {
+	case tag == "" || tag == own:
+		return []string{own}
+	case r.perm&(scope.Create|scope.Update) != 0:
+		return []string{own, tag}
+	}
+	return []string{tag}
+}
+
+// institutionTag returns the owning institution the store stamped on a
+// resource, "" when there is none.
+func institutionTag(resource []byte) string {
+	var r struct {
+		Meta struct {
+			Tag []struct {
+				System string `json:"system"`
+				Code   string `json:"code"`
+			} `json:"tag"`
+		} `json:"meta"`
+	}
+	if json.Unmarshal(resource, &r) != nil {
+		return ""
+	}
+	for _, t := range r.Meta.Tag {
+		if t.System == store.InstitutionTagSystem {
+			return t.Code
+		}
+	}
+	return ""
+}
+
+// roleCheck requires the principal's role permissions to allow the
+// interaction on resourceType in each of institutions.
+func (c *Checker) roleCheck(ctx context.Context, r *roleLimit, resourceType string, institutions []string) error {
+	h, err := c.Roles(ctx)
+	if err != nil {
+		return fmt.Errorf("auth: role check: %w", err)
+	}
+	for _, inst := range institutions {
+		if inst == "" || !roles.Allows(h, r.p.Permissions, resourceType, r.perm, inst) {
+			return forbidden("auth: no role grants %s on %s in institution %q", r.perm, resourceType, inst)
+		}
+	}
+	return nil
 }

@@ -110,6 +110,7 @@ func TestDICOMwebPatientScope(t *testing.T) {
 		t.Fatal("no ImagingStudy with a subject for study A")
 	}
 	h.AddUser(t, "doctor", "default", "", accounts.NoAdmin)
+	grantRole(t, h, "doctor", allData("default")) // users reach FHIR data through roles
 	h.AddApp(t, "viewer", "default", "launch/patient patient/*.rs")
 	out := h.UserToken(t, servertest.Launch{User: "doctor", App: "viewer", Scope: "launch/patient patient/*.rs", Patient: patientA})
 	pa := client{t, h, out["access_token"].(string)}

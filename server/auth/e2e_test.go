@@ -108,6 +108,7 @@ func newWorldOn(t *testing.T, start func(testing.TB, ...func(*server.Config)) *s
 	w.p2Lab, w.p2Vital = create(obs("p2", "laboratory")), create(obs("p2", "vital-signs"))
 	w.p2E = create(`{"resourceType":"Encounter","status":"finished","class":{"code":"AMB"},"subject":{"reference":"Patient/p2"}}`)
 	h.AddUser(t, "doctor", "default", "Practitioner/d1", accounts.NoAdmin)
+	grantRole(t, h, "doctor", allData("default")) // users reach FHIR data through roles
 	h.AddApp(t, "app", "default", "openid fhirUser launch/patient patient/*.rs patient/*.cruds patient/Observation.rs?category=laboratory user/*.rs")
 	return w
 }

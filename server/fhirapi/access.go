@@ -93,9 +93,16 @@ func (g *guard) filter(rs []*store.Resource, interaction string) []*store.Resour
 }
 
 // restricted reports whether results of typ are limited per resource for
-// interaction (patient compartment or v2 restrictions): counts and totals
-// then cannot be shown as the store computed them.
-func (g *guard) restricted(typ, interaction string) bool {
+// interaction (patient compartment, v2 restrictions, or a user's roles by
+// institution): counts and totals then cannot be shown as the store
+// computed them.
+func (g *guard) restricted(typ, interaction string) bool { return g.limited(typ, interaction, true) }
+
+// scopeLimited is restricted without the roles: whether the token's scopes
+// limit typ to one patient or a query.
+func (g *guard) scopeLimited(typ, interaction string) bool { return g.limited(typ, interaction, false) }
+
+func (g *guard) limited(typ, interaction string, roles bool) bool {
 	if g.checker == nil || g.p == nil || g.p.Kind == auth.KindDev {
 		return false
 	}
@@ -103,7 +110,7 @@ func (g *guard) restricted(typ, interaction string) bool {
 		return true
 	}
 	d, err := g.decide(typ, interaction)
-	return err != nil || d.Limited()
+	return err != nil || d.Limited() || roles && d.RoleLimited()
 }
 
 // narrow adds the launch patient to a search of a patient-context token
@@ -199,7 +206,7 @@ func (a *API) opGate(path string) echo.MiddlewareFunc {
 			if _, err := g.decide(typ, interaction); err != nil {
 				return err
 			}
-			if unrestricted && g.restricted(typ, interaction) {
+			if unrestricted && g.scopeLimited(typ, interaction) {
 				return &fhir.Error{Kind: fhir.KindForbidden, Msg: "auth: $" + path[strings.LastIndex(path, "$")+1:] +
 					" needs a scope on " + typ + " that is not limited to one patient or a query"}
 			}

@@ -58,7 +58,8 @@ type Role struct {
 	ID          string       `json:"id"`
 	Name        string       `json:"name"`
 	Permissions []Permission `json:"permissions"`
-	CreatedBy   string       `json:"createdBy,omitempty"`
+	CreatedBy   string       `json:"createdBy,omitempty"`   // the account that created it
+	Institution string       `json:"institution,omitempty"` // the creator's institution
 }
 
 func typeCovered(held []string, t string) bool {
@@ -130,6 +131,20 @@ func Assign(h Hierarchy, held []Permission, r Role, userInst string) error {
 		return fmt.Errorf("%w: no role administration over %s", ErrEscalation, userInst)
 	}
 	return Delegate(h, held, r)
+}
+
+// Grants reports whether held permits perm on resourceType in some
+// institution: the type-level question, asked before the data (and so its
+// institution) is at hand.
+func Grants(held []Permission, resourceType string, perm scope.Perm) bool {
+	for bit := scope.Create; bit <= scope.Search; bit <<= 1 {
+		if perm&bit != 0 && !slices.ContainsFunc(held, func(q Permission) bool {
+			return q.Perm&bit != 0 && typeCovered(q.Types, resourceType)
+		}) {
+			return false
+		}
+	}
+	return true
 }
 
 // Allows reports whether held permits perm on resourceType for data owned

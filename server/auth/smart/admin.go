@@ -22,6 +22,8 @@ import (
 //	POST /admin/auth/users/:id/unlock      security-admin
 //	GET  /admin/auth/clients               system-admin
 //	PUT  /admin/auth/clients/:id           system-admin: a Client
+//
+// and the role API of roles_admin.go (/admin/auth/roles, /admin/auth/users/:id/roles).
 func (s *Server) registerAdmin(g *echo.Group) {
 	g.GET("/users", s.adminListUsers)
 	g.POST("/users", s.adminCreateUser)
@@ -67,19 +69,20 @@ func adminErr(err error) error {
 }
 
 type userView struct {
-	ID          string `json:"id"`
-	Institution string `json:"institution"`
-	Name        string `json:"name,omitempty"`
-	FHIRUser    string `json:"fhirUser,omitempty"`
-	Admin       string `json:"admin,omitempty"`
-	Disabled    bool   `json:"disabled,omitempty"`
-	Locked      bool   `json:"locked,omitempty"`
-	MFA         bool   `json:"mfa"`
+	ID          string   `json:"id"`
+	Institution string   `json:"institution"`
+	Name        string   `json:"name,omitempty"`
+	FHIRUser    string   `json:"fhirUser,omitempty"`
+	Admin       string   `json:"admin,omitempty"`
+	Disabled    bool     `json:"disabled,omitempty"`
+	Locked      bool     `json:"locked,omitempty"`
+	MFA         bool     `json:"mfa"`
+	Roles       []string `json:"roles,omitempty"`
 }
 
 func (s *Server) view(u *accounts.User) userView { // never the hash or the TOTP secret
 	return userView{ID: u.ID, Institution: u.Institution, Name: u.Name, FHIRUser: u.FHIRUser, Admin: string(u.Admin),
-		Disabled: u.Disabled, Locked: s.o.Now().Before(u.LockedUntil), MFA: u.TOTPActive}
+		Disabled: u.Disabled, Locked: s.o.Now().Before(u.LockedUntil), MFA: u.TOTPActive, Roles: u.Roles}
 }
 
 func (s *Server) adminListUsers(c echo.Context) error {

@@ -68,9 +68,12 @@ type Options struct {
 	Keys     *Keys
 	Patients PatientFinder // nil: standalone launch/patient is refused
 	Roles    RoleResolver  // nil: users have no role permissions
-	Audit    Auditor       // nil: no security events
-	Log      *slog.Logger
-	Now      func() time.Time
+	// RoleStore keeps the roles the admin API manages (/admin/auth/roles);
+	// nil: that API answers 404.
+	RoleStore *roles.Store
+	Audit     Auditor // nil: no security events
+	Log       *slog.Logger
+	Now       func() time.Time
 	// Lifetimes; zero means the default given.
 	AccessTTL  time.Duration // 1 h
 	RefreshTTL time.Duration // 30 days (offline_access) / the session (online_access)
@@ -144,7 +147,9 @@ func (s *Server) Register(root *echo.Echo, fhir *echo.Group) {
 	a.POST("/introspect", s.introspect)
 	a.GET("/jwks", s.jwks)
 	a.POST("/launch", s.launch)
-	s.registerAdmin(root.Group("/admin/auth"))
+	admin := root.Group("/admin/auth")
+	s.registerAdmin(admin)
+	s.registerRoleAdmin(admin)
 }
 
 func (s *Server) tokenURL() string { return s.o.Issuer() + "/auth/token" }

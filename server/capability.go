@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -65,6 +66,13 @@ func (s *Server) capabilityStatement(c echo.Context) error {
 		})
 	}
 	rest := map[string]any{"mode": "server", "resource": resources}
+	// Compartment searches ([base]/Patient/[id]/[type], fhirapi
+	// searchCompartment) for the compartments search supports.
+	var compartments []string
+	for _, c := range search.Compartments() {
+		compartments = append(compartments, "http://hl7.org/fhir/CompartmentDefinition/"+strings.ToLower(c))
+	}
+	rest["compartment"] = compartments
 	s.api.DeclareOperations(rest)
 	if len(system) > 0 {
 		rest["interaction"] = system

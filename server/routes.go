@@ -27,6 +27,8 @@ func (s *Server) routes() *echo.Echo {
 		sm.Register(e, fhirAPI)
 	}
 	s.api.Register(fhirAPI)
+	s.api.RegisterReindex(fhirAPI, s.jobs) // reindex and EMPI relink jobs (jobroutes.go)
+	s.jobRoutes(e, s.jobs)
 	s.registerDICOMweb(e)
 	s.hl7Routes(e.Group("/admin/hl7"))
 	s.registerECG(e)

@@ -18,8 +18,10 @@ import (
 	"yigong/fhir/store"
 	dicomsvc "yigong/server/dicom"
 	ecgsvc "yigong/server/ecg"
+	empisvc "yigong/server/empi"
 	"yigong/server/fhirapi"
 	"yigong/server/hl7"
+	"yigong/server/jobs"
 )
 
 // Server is a running hub: its listeners and what they serve.
@@ -43,6 +45,8 @@ type Server struct {
 	empiStop context.CancelFunc // guarded by mu; stops the EMPI consumer (empi.go)
 	empiDone chan error         // guarded by mu; the EMPI consumer's result
 	sec      *security          // guarded by mu; access control and audit (security.go)
+	jobs     *jobs.Registry     // long-running jobs (reindex, EMPI relink), set before routes
+	empi     *empisvc.Service   // the EMPI service, nil when empi.enabled is off
 	// console receives the first-start message with the generated
 	// credentials (stderr unless SetConsole): never the structured log.
 	console io.Writer
@@ -126,6 +130,7 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.api = api
+	s.empi = empiSvc
 	s.runEMPI(ctx, empiSvc)
 	if err := s.startHL7(ctx); err != nil {
 		ln.Close()
@@ -139,6 +144,7 @@ func (s *Server) Start(ctx context.Context) error {
 		st.Close()
 		return err
 	}
+	s.jobs = s.newJobs()
 	s.echo = s.routes()
 	if err := s.startDICOM(ctx, st); err != nil {
 		ln.Close()
@@ -214,6 +220,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		if err := <-s.serveErr; err != nil {
 			errs = append(errs, fmt.Errorf("server: http serve: %w", err))
+		}
+	}
+	if s.jobs != nil { // running jobs are cancelled before the store closes
+		if err := s.jobs.Close(ctx); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if err := s.stopECG(ctx); err != nil {

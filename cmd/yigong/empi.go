@@ -2,39 +2,58 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
+	"net/http"
+	"strconv"
 	"time"
-	"yigong/server"
 
 	"yigong/fhir/search"
+	"yigong/server"
 	svcempi "yigong/server/empi"
+	"yigong/server/jobs"
 )
 
-// cmdEMPI runs the EMPI's offline commands:
+// cmdEMPI runs the EMPI's commands:
 //
+//	yigong empi relink --url URL [--token T] [--workers N]
 //	yigong empi relink [--store DSN | --config FILE] [--workers N]
 //
-// relink re-evaluates every current Patient of the store: matches all of
-// them, makes sure each person of several records has a master Patient
-// linking them, and queues borderline pairs as review Tasks, showing its
-// progress (load, match, write) on stderr. It is idempotent. Stop the hub's
-// EMPI consumer (or the hub) while it runs: two writers of masters could
-// both create one for a new person.
+// relink re-evaluates every current Patient: matches all of them, makes
+// sure each person of several records has a master Patient linking them,
+// and queues borderline pairs as review Tasks, showing its progress (load,
+// match, write) on stderr. It is idempotent.
+//
+// With --url it runs as a job inside the running hub (POST
+// /admin/empi/relink, the system administrator's right), on the hub's own
+// EMPI service, which pauses its incremental matching meanwhile; the
+// command follows the job (GET /admin/jobs/{id}) and Ctrl-C cancels it.
+// Without --url it opens the store itself: stop the hub first, since two
+// writers of masters could both create one for a new person.
 func cmdEMPI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "relink" {
-		fmt.Fprintln(stderr, "usage: yigong empi relink [--store DSN] [--workers N]")
+		fmt.Fprintln(stderr, "usage: yigong empi relink [--url URL [--token T] | --store DSN] [--workers N]")
 		return fmt.Errorf("%w: empi needs a subcommand (relink)", errUsage)
 	}
 	fs := flag.NewFlagSet("empi relink", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	build := configFlags(fs)
+	hub := hubFlags(fs)
 	workers := fs.Int("workers", 0, "matching goroutines (0: one per CPU)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	storeSet := false
+	fs.Visit(func(f *flag.Flag) { storeSet = storeSet || f.Name == "store" })
+	if *hub.url != "" {
+		if storeSet {
+			return fmt.Errorf("%w: --url and --store exclude each other", errUsage)
+		}
+		return relinkRemote(ctx, hub, build, *workers, stdout, stderr)
 	}
 	cfg, err := build()
 	if err != nil {
@@ -57,68 +76,87 @@ func cmdEMPI(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	pd := newRelinkProgress(stderr)
-	res, err := svc.Relink(ctx, *workers, pd.update)
+	pd := newJobDisplay(stderr)
+	res, err := svc.Relink(ctx, *workers, func(p svcempi.Progress) {
+		pd.draw(jobs.Snapshot{State: jobs.Running, Phase: p.Phase, Done: p.Done, Total: p.Total}, p.Total > 0 && p.Done == p.Total)
+	})
 	pd.finish()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "relinked %d patients in %s (load %s, match %s, write %s)\n", res.Patients,
-		(res.Load + res.Match + res.Write).Round(time.Millisecond), res.Load.Round(time.Millisecond),
-		res.Match.Round(time.Millisecond), res.Write.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "%d automatic links, %d persons with several records: %d masters created, %d extended; %d review tasks queued",
-		res.Links, res.Clusters, res.Created, res.Updated, res.Reviews)
-	if res.Conflicts > 0 {
-		fmt.Fprintf(stdout, "; %d persons span several existing masters (review them)", res.Conflicts)
-	}
-	fmt.Fprintln(stdout)
+	writeRelinkSummary(stdout, relinkSummary{Patients: res.Patients, Links: res.Links, Clusters: res.Clusters,
+		Created: res.Created, Updated: res.Updated, Reviews: res.Reviews, Conflicts: res.Conflicts,
+		LoadMS: res.Load.Milliseconds(), MatchMS: res.Match.Milliseconds(), WriteMS: res.Write.Milliseconds()})
 	return nil
 }
 
-// relinkProgress draws a relink's phase and count: redrawn in place on a
-// terminal, a line every 10 seconds otherwise.
-type relinkProgress struct {
-	w      io.Writer
-	tty    bool
-	mu     sync.Mutex
-	last   time.Time
-	start  time.Time
-	period time.Duration
-	drawn  bool
+// relinkSummary is a relink's result (the job result of the hub's relink).
+type relinkSummary struct {
+	Patients  int   `json:"patients"`
+	Links     int   `json:"links"`
+	Clusters  int   `json:"clusters"`
+	Created   int   `json:"created"`
+	Updated   int   `json:"updated"`
+	Reviews   int   `json:"reviews"`
+	Conflicts int   `json:"conflicts"`
+	LoadMS    int64 `json:"load_ms"`
+	MatchMS   int64 `json:"match_ms"`
+	WriteMS   int64 `json:"write_ms"`
 }
 
-func newRelinkProgress(w io.Writer) *relinkProgress {
-	p := &relinkProgress{w: w, tty: isTerminal(w), start: time.Now(), period: 10 * time.Second}
-	if p.tty {
-		p.period = 200 * time.Millisecond
+func writeRelinkSummary(w io.Writer, r relinkSummary) {
+	ms := func(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+	fmt.Fprintf(w, "relinked %d patients in %s (load %s, match %s, write %s)\n", r.Patients,
+		ms(r.LoadMS+r.MatchMS+r.WriteMS), ms(r.LoadMS), ms(r.MatchMS), ms(r.WriteMS))
+	fmt.Fprintf(w, "%d automatic links, %d persons with several records: %d masters created, %d extended; %d review tasks queued",
+		r.Links, r.Clusters, r.Created, r.Updated, r.Reviews)
+	if r.Conflicts > 0 {
+		fmt.Fprintf(w, "; %d persons span several existing masters (review them)", r.Conflicts)
 	}
-	return p
+	fmt.Fprintln(w)
 }
 
-func (p *relinkProgress) update(pr svcempi.Progress) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if time.Since(p.last) < p.period && !(pr.Total > 0 && pr.Done == pr.Total) {
-		return
+// relinkRemote starts the relink job on a running hub and follows it.
+func relinkRemote(ctx context.Context, hub hubTarget, build func() (server.Config, error), workers int, stdout, stderr io.Writer) error {
+	rc, err := hub.client(build)
+	if err != nil {
+		return err
 	}
-	p.last = time.Now()
-	line := fmt.Sprintf("%-5s %9d", pr.Phase, pr.Done)
-	if pr.Total > 0 {
-		line += fmt.Sprintf("/%d (%3.0f%%)", pr.Total, 100*float64(pr.Done)/float64(pr.Total))
+	u := rc.root + "/admin/empi/relink"
+	if workers > 0 {
+		u += "?workers=" + strconv.Itoa(workers)
 	}
-	line += fmt.Sprintf("  %s", time.Since(p.start).Round(time.Second))
-	if p.tty {
-		fmt.Fprintf(p.w, "\r\033[K%s", line)
-		p.drawn = true
-	} else {
-		fmt.Fprintln(p.w, line)
+	var result relinkSummary
+	_, err = rc.followJob(ctx, u, stderr, func(status int, body []byte) (jobs.Snapshot, bool, error) {
+		if status != http.StatusOK {
+			return jobs.Snapshot{}, false, fmt.Errorf("job status %d: %s", status, clip(string(body), 300))
+		}
+		var s struct {
+			jobs.Snapshot
+			Result json.RawMessage `json:"result"`
+		}
+		if err := json.Unmarshal(body, &s); err != nil {
+			return jobs.Snapshot{}, false, fmt.Errorf("job status: %w", err)
+		}
+		snap := s.Snapshot
+		snap.ETA = time.Duration(snap.ETASeconds * float64(time.Second))
+		snap.Elapsed = time.Duration(snap.ElapsedSeconds * float64(time.Second))
+		switch snap.State {
+		case jobs.Failed:
+			return snap, true, fmt.Errorf("the relink job failed: %s", snap.Error)
+		case jobs.Cancelled:
+			return snap, true, errors.New("the relink job was cancelled")
+		case jobs.Done:
+			if err := json.Unmarshal(s.Result, &result); err != nil {
+				return snap, true, fmt.Errorf("relink result: %w", err)
+			}
+			return snap, true, nil
+		}
+		return snap, false, nil
+	})
+	if err != nil {
+		return fmt.Errorf("empi relink: %w", err)
 	}
-}
-
-func (p *relinkProgress) finish() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.drawn {
-		fmt.Fprintln(p.w)
-	}
+	writeRelinkSummary(stdout, result)
+	return nil
 }

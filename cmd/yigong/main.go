@@ -5,7 +5,8 @@
 //	yigong check-config FILE    validate a configuration file and exit
 //	yigong fhirpath -r RES.json EXPR
 //	yigong import [--url URL | --store DSN] PATH...
-//	yigong empi relink [--store DSN]
+//	yigong empi relink [--url URL | --store DSN]
+//	yigong reindex [--url URL] [--type A,B]
 //	yigong bench fhir [flags]
 //	yigong version
 //
@@ -49,7 +50,8 @@ func commands() []command {
 		{"token", "get an access token for the demo backend client (for curl)", cmdToken},
 		{"hl7", "HL7 v2: 'hl7 stats' prints counts per sender and message type", cmdHL7},
 		{"import", "load Bundles and NDJSON over HTTP or into a store", cmdImport},
-		{"empi", "patient index: 'empi relink' re-matches every Patient of the store", cmdEMPI},
+		{"empi", "patient index: 'empi relink' re-matches every Patient (on a running hub with --url)", cmdEMPI},
+		{"reindex", "re-index resources on a running hub with the current search parameters", cmdReindex},
 		{"bench", "run a benchmark suite: bench fhir, bench dicom", cmdBenchSuite},
 		{"version", "print version, commit and build date", cmdVersion},
 	}

@@ -51,20 +51,34 @@
 //	           zone) with the indexed range; numbers compare the point value
 //	           with the value's precision range (100 is [99.5, 100.5))
 //	modifiers  :missing (all), :exact :contains (string), :text :not :in
-//	           :not-in (bundled value sets) :of-type (token), :identifier
-//	           and :[type] (reference), :above :below (uri)
+//	           :not-in (bundled value sets) :of-type (token), :above
+//	           :below (token: terminology subsumption over the bundled code
+//	           systems, through ParseOptions.Codes, e.g. [Subsumption];
+//	           uri: URL prefixes), :identifier and :[type] (reference)
 //	chains     subject.name, subject:Patient.name, any depth up to 5;
 //	           _has:Type:param:... nested
-//	results    _sort (several keys of any indexed type), _count, _cursor,
-//	           _total, _summary, _elements, _include, _revinclude
-//	           (:iterate, *), _type for system search
+//	special    near on Location (lat|long|distance|units, km by default,
+//	           DefaultNearKm without a distance): positions are indexed as
+//	           unit vectors (rows near#0..2), matched by great-circle
+//	           distance
+//	results    _sort (several keys of any indexed type), _count, _cursor
+//	           (keyset paging both ways: next and previous), _total,
+//	           _summary, _elements, _include, _revinclude (:iterate, *),
+//	           _type for system search
+//
+// [ParseCompartment] parses a compartment search (Patient/1/Observation,
+// Patient/1/*): the query plus one filter whose alternatives
+// (store.Filter.AnyOf) are the compartment's parameters of each type. Only
+// the Patient compartment is supported (the one the model holds).
 //
 // Unknown parameters, unknown modifiers and malformed values are errors
 // (fhir.KindInvalid, one fhir.Issue per parameter with the parameter as its
 // Expression); with ParseOptions.Lenient they are dropped and listed in
-// Plan.Issues. Not supported: :above/:below on tokens and references
-// (terminology subsumption), :text on strings, near, _query, _filter,
-// _contained.
+// Plan.Issues. What cannot be answered (:above/:below on a code system that
+// is not bundled, such as SNOMED CT or LOINC) is an error with issue code
+// not-supported even when lenient: never a partial answer. Not supported:
+// :above/:below on references (R4 defines them for tokens and uris only),
+// :text on strings, _query, _filter, _contained, sorting by near distance.
 //
 // Custom parameters: an [Indexer] registers every SearchParameter resource
 // it indexes (so creating one over REST makes it searchable and indexes new

@@ -108,6 +108,9 @@ func compile(sp *model.SearchParam, lookupURL func(string) *model.SearchParam) (
 		return nil, nil
 	}
 	pt, ok := paramTypes[sp.Type]
+	if sp.Type == "special" && sp.URL == nearURL {
+		pt, ok = store.ParamNear, true
+	}
 	if !ok && sp.Type != "composite" {
 		return nil, nil
 	}
@@ -207,6 +210,10 @@ func (ix *Indexer) IndexNode(ctx context.Context, n *fhir.Node) ([]store.IndexEn
 			// A few official expressions are not strictly valid FHIRPath on
 			// some data ("Substance.ingredient.substance as CodeableConcept"
 			// over two ingredients): that parameter has no value here.
+			continue
+		}
+		if p.Type == store.ParamNear {
+			out = appendNear(out, p.Def.Code, res, &group)
 			continue
 		}
 		if p.components != nil {

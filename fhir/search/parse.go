@@ -69,7 +69,16 @@ type ParseOptions struct {
 	BaseURL string
 	// Now anchors the ap prefix on dates; zero means time.Now.
 	Now time.Time
+	// Codes answers token :above and :below; nil makes them unsupported.
+	Codes CodeHierarchy
 }
+
+// CodeHierarchy returns the codes of system that subsume code (above) or
+// that code subsumes (below), code itself included, for token :above and
+// :below (http://hl7.org/fhir/R4/search.html#token). A code system it does
+// not hold entirely is an error of kind fhir.KindNotSupported: never a
+// partial answer.
+type CodeHierarchy func(system, code string, above bool) ([]string, error)
 
 // Result parameters: they shape the answer rather than select resources.
 var resultParams = map[string]bool{
@@ -115,12 +124,22 @@ func Parse(ps Params, resourceType string, q url.Values, opts ParseOptions) (*Pl
 			}
 			fs, err := p.param(p.ctxType(), k, v, 0)
 			if err != nil {
+				if fhir.KindOf(err) == fhir.KindNotSupported {
+					// Never dropped, even when lenient: the answer would
+					// not be the one asked for.
+					p.notSupported = append(p.notSupported, fhir.Issue{Severity: fhir.SeverityError, Code: "not-supported",
+						Diagnostic: fmt.Sprintf("search parameter %s: %v", k, err), Expression: k})
+					continue
+				}
 				p.fail(k, "%v", err)
 				continue
 			}
 			p.plan.Query.Filters = append(p.plan.Query.Filters, fs...)
 			p.plan.Used.Add(k, v)
 		}
+	}
+	if len(p.notSupported) > 0 {
+		return nil, &fhir.Error{Kind: fhir.KindInvalid, Msg: "search: not supported", Issues: append(p.notSupported, p.errs...)}
 	}
 	if len(p.errs) > 0 && !opts.Lenient {
 		return nil, &fhir.Error{Kind: fhir.KindInvalid, Msg: "search: invalid search", Issues: p.errs}
@@ -137,6 +156,9 @@ type parser struct {
 	opts ParseOptions
 	plan *Plan
 	errs []fhir.Issue
+	// notSupported are the parameters that cannot be answered: fatal,
+	// even when lenient.
+	notSupported []fhir.Issue
 }
 
 // ctxType is the type parameters are looked up on: the searched type, or
@@ -392,7 +414,7 @@ func (p *parser) idParam(mod, value string) ([]store.Filter, error) {
 // modifiers allowed per parameter type (besides :missing).
 var modifiers = map[string][]string{
 	"string":    {"exact", "contains"},
-	"token":     {"text", "not", "in", "not-in", "of-type"},
+	"token":     {"text", "not", "in", "not-in", "of-type", "above", "below"},
 	"reference": {"identifier"},
 	"uri":       {"above", "below"},
 }
@@ -400,6 +422,9 @@ var modifiers = map[string][]string{
 // typed parses the value of a non-chained parameter by its type.
 func (p *parser) typed(def *model.SearchParam, code, mod, value string) ([]store.Filter, error) {
 	pt, indexed := paramTypes[def.Type]
+	if def.URL == nearURL {
+		return p.nearFilter(code, mod, value)
+	}
 	switch {
 	case def.Type == "composite":
 		if mod != "" && mod != "missing" {
@@ -441,6 +466,33 @@ func (p *parser) typed(def *model.SearchParam, code, mod, value string) ([]store
 			fs[0].Values = withSystemAliases(fs[0].Values)
 		}
 		return fs, err
+	case "above", "below":
+		if def.Type != "token" {
+			break
+		}
+		var vs []store.FilterValue
+		for _, v := range splitList(value) {
+			parts := splitEscaped(v, '|')
+			if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+				return nil, fmt.Errorf(":%s value %q is not system|code (subsumption needs the code system)", mod, v)
+			}
+			if p.opts.Codes == nil {
+				return nil, fhir.Errorf(fhir.KindNotSupported, ":%s on tokens is not available here (no terminology service)", mod)
+			}
+			codes, err := p.opts.Codes(parts[0], parts[1], mod == "above")
+			if err != nil {
+				return nil, err
+			}
+			if len(codes) == 0 {
+				return nil, fhir.Errorf(fhir.KindNotSupported, "the code %q is not in the code system %s", parts[1], parts[0])
+			}
+			for _, c := range codes {
+				// As for :in, a code element is indexed without its system.
+				vs = append(vs, store.FilterValue{System: parts[0], Code: c}, store.FilterValue{NoSystem: true, Code: c})
+			}
+		}
+		f.Values, f.Modifier = vs, ""
+		return []store.Filter{f}, nil
 	case "in", "not-in":
 		var vs []store.FilterValue
 		for _, u := range splitList(value) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math"
 	"time"
 )
 
@@ -130,6 +131,14 @@ const (
 	ParamLastUpdated = "_lastUpdated"
 )
 
+// ParamNear is the type of a Filter over a position (R4 Location near,
+// http://hl7.org/fhir/R4/location.html#positional): the position is
+// indexed as number rows IndexEntry.Param "near#0", "near#1", "near#2"
+// sharing a Group, holding the x, y and z of its unit vector on the
+// sphere (NearRows). A value matches positions within FilterValue.Num
+// kilometres (great-circle) of FilterValue.Lat, FilterValue.Long.
+const ParamNear ParamType = 101
+
 // ParamComposite is the type of a Filter over a composite parameter, whose
 // component values are indexed as rows of their own types with
 // IndexEntry.Param "code#0", "code#1"... and a shared Group.
@@ -170,6 +179,16 @@ type Filter struct {
 	Chain *SearchQuery
 	// Has matches resources referenced by a resource matching Has.
 	Has *Has
+	// AnyOf, when not empty, makes the filter match the resources that
+	// match any of these filters (Param, Type, Values... of the filter
+	// itself are then unused): a compartment, whose resources reference
+	// the compartment's owner through any of several parameters
+	// (http://hl7.org/fhir/R4/compartmentdefinition.html).
+	AnyOf []Filter
+	// OnType, when set, restricts the filter to resources of that type:
+	// resources of other types never match it. A system search over a
+	// compartment (Patient/1/*) gives each type its own parameters so.
+	OnType string
 }
 
 // Has is a reverse chain: resources of Type whose reference parameter Param
@@ -196,6 +215,7 @@ type FilterValue struct {
 	URL          string        // reference: an absolute or canonical URL
 	Missing      bool          // :missing=true
 	Components   []FilterValue // composite: one value per component
+	Lat, Long    float64       // near: the centre, in degrees (WGS84)
 }
 
 // SearchPage is one page of search results.
@@ -203,5 +223,38 @@ type SearchPage struct {
 	Entries  []*Resource
 	Included []*Resource // from Include, each once, none of Entries
 	Next     string      // cursor of the next page; "" on the last page
-	Total    int64       // all matches, when SearchQuery.Total; else -1
+	// Prev is the cursor of the previous page; "" on the first page. A
+	// cursor carries its direction: SearchQuery.Cursor = Prev returns the
+	// Count entries just before this page's first, in the same order.
+	Prev  string
+	Total int64 // all matches, when SearchQuery.Total; else -1
+}
+
+// EarthRadiusKm is the mean radius of the Earth (IUGG), with which near
+// distances are measured.
+const EarthRadiusKm = 6371.0088
+
+// NearVector returns the unit vector of a position on the sphere, the
+// values of its ParamNear index rows "near#0", "near#1", "near#2".
+func NearVector(lat, long float64) (x, y, z float64) {
+	φ, λ := lat*math.Pi/180, long*math.Pi/180
+	return math.Cos(φ) * math.Cos(λ), math.Cos(φ) * math.Sin(λ), math.Sin(φ)
+}
+
+// MetaRewriter is implemented by engines that can change the meta of a
+// resource's current version in place, as R4's $meta-add and $meta-delete
+// ask (http://hl7.org/fhir/R4/resource-operation-meta-add.html): no new
+// version, no history entry, no change in the outbox (subscribers follow
+// versions, and the version is the same), meta.versionId and
+// meta.lastUpdated unchanged.
+type MetaRewriter interface {
+	// RewriteMeta replaces the stored body of the current version of ref
+	// (ref.Institution is the owner's) by body and rebuilds its index rows
+	// (_tag, _security, _profile and every other), in one transaction. It
+	// fails with ErrPrecondition unless version is the current version,
+	// with ErrGone for a deleted resource and ErrNotFound for an unknown
+	// one. The caller changes meta only: the engine re-stamps id,
+	// versionId, lastUpdated and the institution tag, and does not
+	// compare the rest. It returns the resource as stored.
+	RewriteMeta(ctx context.Context, ref Ref, version int64, body []byte) (*Resource, error)
 }

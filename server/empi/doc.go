@@ -78,5 +78,9 @@
 // One goroutine (Run) owns the consumer; the index is safe for concurrent
 // Matches. mu guards the maps from patient ids to index positions and
 // masters; it is never held across store calls. Run's caller owns its
-// goroutine and stops it through ctx.
+// goroutine and stops it through ctx. A work token serialises what loads
+// the index or writes masters from it (Run's load, each Sync, a Relink), so
+// a bulk [Service.Relink] may run on a live hub (the hub's relink job): the
+// consumer pauses until it ends, then matches the changes committed
+// meanwhile.
 package empi

@@ -20,6 +20,10 @@ const batch = 500
 // returns how many it read. Run calls it in a loop; tests call it to wait
 // for the service to catch up.
 func (s *Service) Sync(ctx context.Context) (int, error) {
+	if err := s.lock(ctx); err != nil {
+		return 0, err
+	}
+	defer s.unlock()
 	if !s.ready.Load() {
 		return 0, errors.New("empi: not loaded")
 	}

@@ -41,8 +41,15 @@ type RelinkStats struct {
 // each person of two or more records has a master linking all of them, and
 // queues the borderline pairs as review Tasks. Existing masters are kept and
 // extended, never split or joined: a person whose records sit under several
-// masters is put to review. It is idempotent. Do not run it while Run
-// consumes changes in the same Service.
+// masters is put to review. It is idempotent.
+//
+// It may run on a live hub, while Run consumes changes in the same Service
+// (the hub's `POST /admin/empi/relink` job): it holds the service's work
+// token throughout, so the consumer pauses (changes committed meanwhile
+// wait in the outbox and are matched once the relink ends) and the two
+// never write masters at the same time. While the index reloads (phase
+// "load") $match answers KindBusy; afterwards it answers from the reloaded
+// index. If ctx is cancelled during the load, Run reloads the index itself.
 func (s *Service) Relink(ctx context.Context, workers int, progress func(Progress)) (*RelinkStats, error) {
 	if progress == nil {
 		progress = func(Progress) {}
@@ -50,9 +57,22 @@ func (s *Service) Relink(ctx context.Context, workers int, progress func(Progres
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	if err := s.lock(ctx); err != nil {
+		return nil, fmt.Errorf("empi: relink: waiting for the consumer: %w", err)
+	}
+	defer s.unlock()
 	st := &RelinkStats{}
 	t0 := time.Now()
-	if err := s.Load(ctx, func(n int64) { progress(Progress{Phase: "load", Done: n}) }); err != nil {
+	var patients int64 // the load's total, when the store can count
+	if c, ok := s.st.(interface {
+		ReindexCount(ctx context.Context, types []string) (int64, error)
+	}); ok {
+		if n, err := c.ReindexCount(ctx, []string{"Patient"}); err == nil {
+			patients = n
+		}
+	}
+	progress(Progress{Phase: "load", Total: patients})
+	if err := s.Load(ctx, func(n int64) { progress(Progress{Phase: "load", Done: n, Total: max(patients, n)}) }); err != nil {
 		return nil, err
 	}
 	st.Load = time.Since(t0)

@@ -66,3 +66,44 @@ func TestRelink(t *testing.T) {
 		})
 	}
 }
+
+// TestRelinkLive: a relink on a service whose consumer is running (the
+// hub's relink job) pauses the consumer rather than racing it: each person
+// ends with one master. A relink cancelled while it reloads the index
+// leaves it unloaded; Run reloads it and matching resumes.
+func TestRelinkLive(t *testing.T) {
+	t.Parallel()
+	h := start(t, engines()[0])
+	a := h.create(countyWang)
+	res, err := h.svc.Relink(context.Background(), 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := h.create(townshipWang) // matched by the consumer after the relink
+	h.settle()
+	if m := h.svc.MasterOf(a); m == "" || h.svc.MasterOf(b) != m {
+		t.Fatalf("masters after a live relink (%+v): %q %q", res, m, h.svc.MasterOf(b))
+	}
+	if got := h.search("/Patient?_tag=" + empi.TagSystem + "|" + empi.TagGolden); len(got) != 1 {
+		t.Fatalf("masters: %v", got)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err = h.svc.Relink(ctx, 2, func(p empi.Progress) {
+		if p.Phase == "load" {
+			cancel()
+		}
+	})
+	if err == nil {
+		t.Fatal("a relink cancelled during its load succeeded")
+	}
+	h.waitReady()
+	twin := h.create(townshipTwin)
+	h.settle()
+	if h.svc.MasterOf(twin) != "" || h.svc.MasterOf(a) == "" {
+		t.Errorf("after the cancelled relink: twin master %q, a master %q", h.svc.MasterOf(twin), h.svc.MasterOf(a))
+	}
+	if r := h.do("POST", "/Patient/$match", `{"resourceType":"Parameters","parameter":[{"name":"resource","resource":`+countyWang+`}]}`); r.status != 200 {
+		t.Errorf("$match after the cancelled relink: %d %v", r.status, r.body)
+	}
+}

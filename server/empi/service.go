@@ -86,6 +86,12 @@ type Service struct {
 
 	cursor         atomic.Int64 // last change processed (persisted or not)
 	reviewsCreated atomic.Int64 // review Tasks created since New
+
+	// work is held (a token in a one-slot channel, so waiting honours a
+	// context) by whoever loads the index or writes masters from it: Run's
+	// load, each Sync and a Relink. A relink on a running hub therefore
+	// pauses the incremental consumer instead of racing it (relink.go).
+	work chan struct{}
 }
 
 // New returns a service over st, which must implement store.Searcher.
@@ -98,7 +104,7 @@ func New(st store.Store, opts Options) (*Service, error) {
 		return nil, errors.New("empi: Institution and Log are required")
 	}
 	s := &Service{st: st, se: se, inst: opts.Institution, log: opts.Log, model: opts.Model,
-		poll: opts.Poll, now: opts.Clock, audit: opts.Audit}
+		poll: opts.Poll, now: opts.Clock, audit: opts.Audit, work: make(chan struct{}, 1)}
 	if s.model == nil {
 		s.model = empi.DefaultModel()
 	}
@@ -130,7 +136,7 @@ func (s *Service) Ready() bool { return s.ready.Load() }
 // ctx is done (returning nil then). A failing change is retried with
 // backoff, never skipped.
 func (s *Service) Run(ctx context.Context) error {
-	if err := s.Load(ctx, nil); err != nil {
+	if err := s.reload(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -138,6 +144,11 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	backoff := s.poll
 	for {
+		if !s.ready.Load() { // a relink was cancelled while it reloaded the index
+			if err := s.reload(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("empi: reloading the index", "err", err)
+			}
+		}
 		n, err := s.Sync(ctx)
 		switch {
 		case ctx.Err() != nil:
@@ -157,6 +168,30 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-time.After(backoff):
 		}
 	}
+}
+
+// lock takes the service's work token, waiting until ctx is done.
+func (s *Service) lock(ctx context.Context) error {
+	select {
+	case s.work <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Service) unlock() { <-s.work }
+
+// reload is Load holding the work token, unless the index is loaded.
+func (s *Service) reload(ctx context.Context) error {
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.unlock()
+	if s.ready.Load() {
+		return nil
+	}
+	return s.Load(ctx, nil)
 }
 
 // Load rebuilds the index from the store: every current Patient, read a

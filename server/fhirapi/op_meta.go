@@ -184,13 +184,16 @@ func (o *operations) metaDelete(c echo.Context) error {
 
 // changeMeta applies a $meta-add or $meta-delete to the current version.
 //
-// Deviation from R4: the specification says these operations change meta
-// without creating a new version. The store contract has no in-place meta
-// update (every write is a version, which keeps history, the outbox and
-// the search index consistent), so a change is stored as a new version
-// through Store.Update with If-Match on the version read (retried on a
-// concurrent write); a call that changes nothing writes nothing. Meta of
-// historical versions (_history/[vid]/$meta-add) cannot be changed.
+// As R4 says, the change is made without a new version when the store can
+// (store.MetaRewriter): the current version's body and its index rows
+// (_tag, _security, _profile) are rewritten in place in one transaction,
+// versionId and lastUpdated unchanged, no history entry and no change in
+// the outbox (so subscriptions and the EMPI are not told: meta alone is not
+// news to them). The write is conditional on the version read, retried on
+// a concurrent write. A store without it gets a new version through
+// Store.Update with If-Match (the former behaviour). A call that changes
+// nothing writes nothing. Meta of historical versions
+// (_history/[vid]/$meta-add) cannot be changed.
 func (o *operations) changeMeta(c echo.Context, op string, apply func(*metaSet, metaSet) bool) error {
 	typ, id, err := instance(c)
 	if err != nil {
@@ -225,7 +228,11 @@ func (o *operations) changeMeta(c echo.Context, op string, apply func(*metaSet, 
 		if err != nil {
 			return err
 		}
-		_, _, err = o.api.store.Update(ctx, store.Input{Institution: r.Institution, Type: typ, ID: id, JSON: body, IfMatch: r.Version})
+		if mr, ok := o.api.store.(store.MetaRewriter); ok {
+			_, err = mr.RewriteMeta(ctx, r.Ref(), r.Version, body)
+		} else {
+			_, _, err = o.api.store.Update(ctx, store.Input{Institution: r.Institution, Type: typ, ID: id, JSON: body, IfMatch: r.Version})
+		}
 		if errors.Is(err, store.ErrPrecondition) && attempt < 3 {
 			continue // written meanwhile: apply to the new version
 		}

@@ -9,6 +9,7 @@ import (
 	"yigong/fhir"
 	"yigong/fhir/search"
 	"yigong/fhir/store"
+	"yigong/fhir/terminology"
 )
 
 // searchInteractions lists the search interactions registerSearch adds, for
@@ -19,19 +20,30 @@ func (a *API) searchInteractions() []Interaction {
 		{"search-type", "type", http.MethodPost, "/:type/_search"},
 		{"search-system", "system", http.MethodGet, ""},
 		{"search-system", "system", http.MethodPost, "/_search"},
+		{"search-type", "type", http.MethodGet, "/:type/:id/:ctype"},
+		{"search-type", "type", http.MethodPost, "/:type/:id/:ctype/_search"},
 	}
 }
 
 // registerSearch adds the search routes (search-type, search-system,
-// POST _search) and the reindex operation.
+// POST _search, compartment searches) and the reindex operation.
 func (a *API) registerSearch(g *echo.Group) {
-	g.GET("/:type", a.searchType, a.checkFormat)
-	g.POST("/:type/_search", a.searchType, a.checkFormat)
-	g.GET("", a.searchSystem, a.checkFormat)
-	g.GET("/", a.searchSystem, a.checkFormat)
-	g.POST("/_search", a.searchSystem, a.checkFormat)
-	g.POST("/$reindex", a.reindexStart, a.checkFormat, a.systemOnly("update"))
-	g.GET("/$reindex", a.reindexStatus, a.checkFormat, a.systemOnly("search-type"))
+	s := &searcher{API: a, terms: terminology.New()}
+	g.GET("/:type", s.searchType, a.checkFormat)
+	g.POST("/:type/_search", s.searchType, a.checkFormat)
+	g.GET("", s.searchSystem, a.checkFormat)
+	g.GET("/", s.searchSystem, a.checkFormat)
+	g.POST("/_search", s.searchSystem, a.checkFormat)
+	g.GET("/:type/:id/:ctype", s.searchCompartment, a.checkFormat)
+	g.POST("/:type/:id/:ctype/_search", s.searchCompartment, a.checkFormat)
+	// $reindex: RegisterReindex (search_reindex.go), called by the server with its job registry.
+}
+
+// searcher serves the search interactions: the API and the terminology
+// service token :above and :below expand codes with (loaded on first use).
+type searcher struct {
+	*API
+	terms *terminology.Service
 }
 
 // match returns the current resources of resourceType matching a search

@@ -23,7 +23,7 @@ import (
 // Bundle of one page, with total, self and next links and, under
 // Prefer: handling=lenient, an OperationOutcome entry listing the
 // parameters that were ignored.
-func (a *API) searchType(c echo.Context) error {
+func (a *searcher) searchType(c echo.Context) error {
 	typ, err := resourceType(c)
 	if err != nil {
 		return err
@@ -41,7 +41,7 @@ func (a *API) searchType(c echo.Context) error {
 // searchSystem serves GET [base]?_type=...&query and POST [base]/_search
 // (search-system): parameters common to all resources, over the types named
 // by _type (all types without it).
-func (a *API) searchSystem(c echo.Context) error {
+func (a *searcher) searchSystem(c echo.Context) error {
 	q, err := searchQuery(c)
 	if err != nil {
 		return err
@@ -79,7 +79,7 @@ func searchQuery(c echo.Context) (url.Values, error) {
 	return out, nil
 }
 
-func (a *API) search(c echo.Context, typ string, q url.Values) error {
+func (a *searcher) search(c echo.Context, typ string, q url.Values) error {
 	ctx := c.Request().Context()
 	se, ok := a.store.(store.Searcher)
 	if !ok {
@@ -97,7 +97,7 @@ func (a *API) search(c echo.Context, typ string, q url.Values) error {
 		return err
 	}
 	pref := parsePrefer(c)
-	plan, err := search.Parse(ps, typ, q, search.ParseOptions{Lenient: pref.lenient, BaseURL: a.baseURL()})
+	plan, err := search.Parse(ps, typ, q, search.ParseOptions{Lenient: pref.lenient, BaseURL: a.baseURL(), Codes: a.codes(ctx)})
 	if err != nil {
 		return err
 	}
@@ -110,11 +110,17 @@ func (a *API) search(c echo.Context, typ string, q url.Values) error {
 	if g.restricted(typ, "search-type") {
 		page.Total = -1 // the store counted resources the caller may not see
 	}
-	return writeValue(c, http.StatusOK, a.searchBundle(typ, plan, page))
+	path := ""
+	if typ != "" {
+		path = "/" + typ
+	}
+	return writeValue(c, http.StatusOK, a.searchBundle(path, plan, page))
 }
 
-// searchBundle renders a page as a searchset Bundle.
-func (a *API) searchBundle(typ string, plan *search.Plan, page *store.SearchPage) map[string]any {
+// searchBundle renders a page as a searchset Bundle; path is the searched
+// URL under the base ("/Observation", "/Patient/1/Observation", "" for a
+// system search), which the self and paging links repeat.
+func (a *API) searchBundle(path string, plan *search.Plan, page *store.SearchPage) map[string]any {
 	link := func(rel, cursor string) map[string]any {
 		v := url.Values{}
 		for k, vs := range plan.Used {
@@ -123,10 +129,7 @@ func (a *API) searchBundle(typ string, plan *search.Plan, page *store.SearchPage
 		if cursor != "" {
 			v.Set("_cursor", cursor)
 		}
-		u := a.baseURL()
-		if typ != "" {
-			u += "/" + typ
-		}
+		u := a.baseURL() + path
 		if enc := v.Encode(); enc != "" {
 			u += "?" + enc
 		}
@@ -135,6 +138,9 @@ func (a *API) searchBundle(typ string, plan *search.Plan, page *store.SearchPage
 	links := []any{link("self", plan.Query.Cursor)}
 	if page.Next != "" {
 		links = append(links, link("next", page.Next))
+	}
+	if page.Prev != "" {
+		links = append(links, link("previous", page.Prev))
 	}
 	if plan.Query.Cursor != "" {
 		links = append(links, link("first", ""))

@@ -55,6 +55,7 @@ var (
 	_ store.PartitionAuditor = (*DB)(nil)
 	_ store.Searcher         = (*DB)(nil)
 	_ store.Reindexer        = (*DB)(nil)
+	_ store.MetaRewriter     = (*DB)(nil)
 )
 
 // Open connects to the database named by connString (a postgres:// URL or

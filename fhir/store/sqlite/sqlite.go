@@ -72,6 +72,7 @@ var (
 	_ store.PartitionAuditor = (*DB)(nil)
 	_ store.Searcher         = (*DB)(nil)
 	_ store.Reindexer        = (*DB)(nil)
+	_ store.MetaRewriter     = (*DB)(nil)
 )
 
 // Open opens (creating if needed) the SQLite database at path, applies any

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -71,9 +72,15 @@ func (e *Engine) search(ctx context.Context, qr Querier, q store.SearchQuery) (_
 	if q.OnlyTotal {
 		return page, nil
 	}
-	if k := streamDriver(q); k >= 0 {
+	cursor, backward := strings.CutPrefix(q.Cursor, prevMark)
+	if k := streamDriver(q); k >= 0 && !backward {
 		if err := e.searchStream(ctx, qr, q, k, page); err != nil {
 			return nil, e.wrap(op, err)
+		}
+		if q.Cursor != "" && len(page.Entries) > 0 {
+			// The stream runs in the default order (id, institution).
+			first := page.Entries[0]
+			page.Prev = prevMark + encodeCursor([]any{first.ID, first.Institution})
 		}
 		return e.finish(ctx, qr, q, page, op)
 	}
@@ -97,8 +104,13 @@ func (e *Engine) search(ctx context.Context, qr Querier, q store.SearchQuery) (_
 	if err != nil {
 		return nil, e.wrap(op, err)
 	}
-	if q.Cursor != "" {
-		vals, err := decodeCursor(q.Cursor, cols)
+	if backward {
+		// The page before the cursor: the keys in the opposite order,
+		// after the cursor in that order; the rows are turned round below.
+		cols = reversed(cols)
+	}
+	if cursor != "" {
+		vals, err := decodeCursor(cursor, cols)
 		if err != nil {
 			return nil, e.wrap(op, err)
 		}
@@ -137,8 +149,13 @@ ORDER BY ` + strings.Join(outer, ", ")
 		return nil, e.wrap(op, err)
 	}
 	defer rows.Close()
-	var last []any
+	var keys [][]any // the sort values of each entry
+	more := false    // a row beyond the page: there is a further page
 	for rows.Next() {
+		if len(page.Entries) == n {
+			more = true
+			break
+		}
 		r := &store.Resource{}
 		var lu int64
 		vals := make([]any, len(cols))
@@ -150,17 +167,28 @@ ORDER BY ` + strings.Join(outer, ", ")
 			return nil, e.wrap(op, err)
 		}
 		r.LastUpdated = e.fromMicros(lu)
-		if len(page.Entries) == n {
-			page.Next = encodeCursor(last)
-			break
-		}
 		page.Entries = append(page.Entries, r)
-		last = vals
+		keys = append(keys, vals)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, e.wrap(op, err)
 	}
 	rows.Close()
+	if backward {
+		slices.Reverse(page.Entries)
+		slices.Reverse(keys)
+	}
+	if k := len(keys); k > 0 {
+		// Forward: a next page when a row was left over, a previous one
+		// when this page followed a cursor. Backward: the page came from
+		// the one after it, and has a previous one when a row was left.
+		if more || backward {
+			page.Next = encodeCursor(keys[k-1])
+		}
+		if backward && more || !backward && q.Cursor != "" {
+			page.Prev = prevMark + encodeCursor(keys[0])
+		}
+	}
 	return e.finish(ctx, qr, q, page, op)
 }
 
@@ -257,6 +285,21 @@ func sortCols(a *sqlArgs, q store.SearchQuery) ([]sortCol, error) {
 		cols = append(cols, sortCol{"r.type", desc, 's'})
 	}
 	return cols, nil
+}
+
+// prevMark starts a cursor that pages backward (SearchPage.Prev): the
+// entries before its key rather than after. It is not in the base64url
+// alphabet of the key.
+const prevMark = "~"
+
+// reversed returns cols with every direction turned round.
+func reversed(cols []sortCol) []sortCol {
+	out := make([]sortCol, len(cols))
+	for i, c := range cols {
+		c.desc = !c.desc
+		out[i] = c
+	}
+	return out
 }
 
 func encodeCursor(vals []any) string {
@@ -404,6 +447,19 @@ func argList(a *sqlArgs, vs []string) string {
 // selectivity ranks how well a filter can drive the search (lower is
 // better); 99 means it cannot (negations, :missing=true).
 func selectivity(f store.Filter) int {
+	if len(f.AnyOf) > 0 {
+		// As selective as its weakest alternative; one that is not a plain
+		// value filter cannot drive (a compartment with code= drives by
+		// the code, whatever the planner's statistics).
+		worst := 0
+		for _, g := range f.AnyOf {
+			if !simpleFilter(g) && g.Param != store.ParamID {
+				return 99
+			}
+			worst = max(worst, selectivity(g))
+		}
+		return worst
+	}
 	if f.Has != nil {
 		return 5
 	}
@@ -459,6 +515,14 @@ const probeLimit = " LIMIT 1 OFFSET 0"
 // A driving filter is a semi-join (r's key IN the index rows that match),
 // the others are correlated EXISTS probes through the per-resource index.
 func filterSQL(a *sqlArgs, r, typ string, types []string, f store.Filter, drive bool, depth int) (string, error) {
+	switch {
+	case len(f.AnyOf) > 0:
+		return anyOfSQL(a, r, typ, types, f, drive, depth)
+	case f.OnType != "":
+		return onTypeSQL(a, r, typ, f, drive, depth)
+	case f.Type == store.ParamNear:
+		return nearSQL(a, r, typ, types, f, drive)
+	}
 	if f.Has != nil {
 		h := f.Has
 		if !drive {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -222,8 +223,18 @@ func (ix *Indexer) IndexNode(ctx context.Context, n *fhir.Node) ([]store.IndexEn
 			}
 			continue
 		}
+		start := len(out)
 		for _, it := range res {
 			out = ix.appendEntries(out, p, it)
+		}
+		if p.Def.Code == "_tag" {
+			// The store's own tag of the owning institution is the
+			// partition key: `_tag=` on its system is answered from that
+			// column, so no index row is spent on it.
+			kept := slices.DeleteFunc(out[start:], func(e store.IndexEntry) bool {
+				return e.System == store.InstitutionTagSystem
+			})
+			out = out[:start+len(kept)]
 		}
 	}
 	out = appendText(out, n)

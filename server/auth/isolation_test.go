@@ -92,6 +92,12 @@ func TestInstitutionIsolation(t *testing.T) {
 	leak("_include", "GET", "/fhir/Observation?code=urn:test:code|c1&_include=Observation:subject", "", http.StatusOK)
 	leak("_revinclude", "GET", "/fhir/Patient?_id="+pa+"&_revinclude=Observation:subject&_revinclude=Encounter:subject", "", http.StatusOK)
 	leak("_revinclude *", "GET", "/fhir/Patient?name=王&_revinclude=*", "", http.StatusOK)
+	leak("_tag of the other institution", "GET", "/fhir/Patient?_tag=http://yigong.cn/fhir/CodeSystem/institution|th-b", "", http.StatusOK)
+	t.Run("_tag of its own institution", func(t *testing.T) {
+		if _, body := a.do("GET", "/fhir/Patient?_tag=http://yigong.cn/fhir/CodeSystem/institution|th-a", ""); !strings.Contains(body, pa) {
+			t.Errorf("Patient?_tag=<institution>|th-a lacks %s: %s", pa, trim(body))
+		}
+	})
 	leak("system history", "GET", "/fhir/_history", "", http.StatusOK)
 	leak("type history", "GET", "/fhir/Patient/_history", "", http.StatusOK)
 	leak("instance history", "GET", "/fhir/Patient/"+pb+"/_history", "", 0)

@@ -97,6 +97,10 @@ func testVisibility(t *testing.T, s store.Store) {
 				Values: []store.FilterValue{{Code: "B-1b"}}}}}}}}, nil},
 		{"_has through a hidden record", store.SearchQuery{Type: "Patient", Filters: []store.Filter{{Param: "_has",
 			Has: &store.Has{Type: "Observation", Param: "subject", Filters: []store.Filter{code("c3")}}}}}, nil},
+		{"_tag of the owning institution", store.SearchQuery{Type: "Patient", Filters: []store.Filter{{Param: "_tag", Type: store.ParamToken,
+			Values: []store.FilterValue{{System: store.InstitutionTagSystem, Code: "B"}}}}}, []string{pshared.ID}},
+		{"_tag:not of the owning institution", store.SearchQuery{Type: "Patient", Filters: []store.Filter{{Param: "_tag", Type: store.ParamToken, Modifier: "not",
+			Values: []store.FilterValue{{System: store.InstitutionTagSystem, Code: "B"}}}}}, []string{pa.ID}},
 		{"_has through a visible record", store.SearchQuery{Type: "Patient", Filters: []store.Filter{{Param: "_has",
 			Has: &store.Has{Type: "Observation", Param: "subject", Filters: []store.Filter{code("c1")}}}}}, []string{pa.ID, pshared.ID}},
 	} {

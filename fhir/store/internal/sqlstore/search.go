@@ -539,6 +539,18 @@ func filterSQL(a *sqlArgs, r, typ string, types []string, f store.Filter, drive 
 		return fmt.Sprintf("(%s.type, %s.id) IN (SELECT hr.ref_type, hr.ref_id FROM idx_reference hr WHERE hr.type = %s AND hr.param = %s AND (hr.institution, hr.type, hr.id) IN (SELECT h.institution, h.type, h.id FROM resources h WHERE %s))",
 			r, r, a.arg(h.Type), a.arg(h.Param), strings.Join(sub, " AND ")), nil
 	}
+	if institutionTag(f) {
+		// The owner's meta.tag is the partition key, not index rows.
+		codes := make([]string, len(f.Values))
+		for i, v := range f.Values {
+			codes[i] = v.Code
+		}
+		c := r + ".institution IN (" + argList(a, codes) + ")"
+		if f.Modifier == "not" {
+			c = "NOT " + c
+		}
+		return c, nil
+	}
 	if f.Modifier != "missing" && len(f.Values) == 0 && f.Chain == nil {
 		return "", kerr(fhir.KindInvalid, nil, "parameter %q has no value", f.Param)
 	}
@@ -846,4 +858,19 @@ func rangeSQL(a *sqlArgs, v store.FilterValue, lo, hi string) (string, error) {
 		return fmt.Sprintf("%s < %s AND %s > %s", lo, a.arg(v.Hi.UnixMicro()), hi, a.arg(v.Lo.UnixMicro())), nil
 	}
 	return "", kerr(fhir.KindInvalid, nil, "unknown prefix %q", v.Prefix)
+}
+
+// institutionTag reports whether f is a _tag filter on the store's
+// institution tag (store.InstitutionTagSystem) alone: it is answered from
+// the institution column, since the indexer keeps no rows for that tag.
+func institutionTag(f store.Filter) bool {
+	if f.Param != "_tag" || f.Chain != nil || f.Has != nil || len(f.Values) == 0 || (f.Modifier != "" && f.Modifier != "not") {
+		return false
+	}
+	for _, v := range f.Values {
+		if v.System != store.InstitutionTagSystem || v.Code == "" {
+			return false
+		}
+	}
+	return true
 }

@@ -35,6 +35,9 @@ const walkThreshold = 1000
 // simpleFilter reports whether f is a plain value filter on an index
 // table: no chain, _has, modifier, negation or composite.
 func simpleFilter(f store.Filter) bool {
+	if institutionTag(f) {
+		return false // a column of resources, not index rows
+	}
 	if f.Has != nil || f.Chain != nil || f.Modifier != "" || len(f.Values) == 0 ||
 		f.Param == store.ParamID || f.Param == store.ParamLastUpdated ||
 		f.Type == 0 || f.Type == store.ParamComposite || int(f.Type) >= len(indexTables) {

@@ -27,9 +27,11 @@
 // # Decision order
 //
 // A request is allowed when all of these say yes: the token's scopes
-// (Check), the user's roles (roles.Allows, when Checker.Roles is set; the
-// hub does not set it yet) and the institution visibility
-// (institution.Visibility, to be applied by the store's query layer). A
+// (Check), the user's roles (for user principals: roles.Grants at type
+// level, roles.Allows per resource with the institution from its store
+// meta.tag; set by the hub in SMART mode, so a user without a role reaches
+// no FHIR data) and the institution visibility (institution.Directory →
+// store.Visibility, applied by the store's query layer to every read). A
 // patient-context token additionally limits every resource to that
 // patient's compartment.
 //

@@ -96,7 +96,11 @@ func (s *Server) DICOM() *dicomsvc.Service {
 
 // registerDICOMweb adds the DICOMweb routes under /dicomweb.
 func (s *Server) registerDICOMweb(e *echo.Echo) {
-	dicomweb.Register(e.Group("/dicomweb"), s.DICOM, s.log.With("service", "dicomweb"))
+	dicomweb.Register(e.Group("/dicomweb"), dicomweb.Options{
+		Service:        s.DICOM,
+		Log:            s.log.With("service", "dicomweb"),
+		AllowedOrigins: s.cfg.Security.CORS,
+	})
 }
 
 // dicomToECG hands ECG waveform instances (12-lead, general, ambulatory)

@@ -248,12 +248,20 @@ func (s *Server) patientStudies(ctx context.Context, patient string) ([]string, 
 // origins (security.cors) for the FHIR API and the authorization server's
 // token, JWKS, revocation and introspection endpoints; other origins get no
 // CORS headers (the browser then refuses the answer) and their preflights
-// 403. DICOMweb keeps its own CORS for viewers.
+// 403. DICOMweb answers CORS itself for the same allowlist (its viewers'
+// preflights included); here it only gets the allowed origin on answers
+// that never reach its routes, such as a 401 from the auth middleware.
 func (s *Server) corsMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	allowed := s.cfg.Security.CORS
 	return func(c echo.Context) error {
 		req := c.Request()
 		origin := req.Header.Get("Origin")
+		if origin != "" && strings.HasPrefix(req.URL.Path, "/dicomweb") {
+			if slices.Contains(allowed, origin) {
+				c.Response().Header().Set("Access-Control-Allow-Origin", origin)
+			}
+			return next(c)
+		}
 		if origin == "" || !(strings.HasPrefix(req.URL.Path, "/fhir") || strings.HasPrefix(req.URL.Path, "/auth/")) {
 			return next(c)
 		}

@@ -40,6 +40,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	orthanc := fs.Bool("orthanc", true, "run the same workload against Orthanc (Debian orthanc, orthanc-dicomweb)")
 	keep := fs.Bool("keep", false, "keep the data folders")
 	serverProfile := fs.String("server-cpuprofile", "", "write a CPU profile of the yigong server's whole run to `file`")
+	memDetail := fs.Bool("memdetail", false, "print each server's largest resident mappings (from /proc/PID/smaps) when RSS is read")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -57,21 +58,32 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		targets = append(targets, startOrthancBench)
 	}
 	var results []*result
+	// The data folders are removed only after the last server ran: on
+	// this box's ext4 (no journal) creating a file right after many were
+	// deleted costs more CPU (the inode allocator skips recently deleted
+	// inodes), and the second server would pay for the first's cleanup.
+	var dirs []string
+	if !*keep {
+		defer func() {
+			for _, d := range dirs {
+				os.RemoveAll(d)
+			}
+		}()
+	}
 	for _, start := range targets {
 		dir, err := os.MkdirTemp("", "yigong-bench-")
 		if err != nil {
 			return err
 		}
+		dirs = append(dirs, dir)
 		t, err := start(ctx, dir)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "bench: %s started (pid %d)\n", t.name, t.cmd.Process.Pid)
+		t.memDetail = *memDetail
 		r, err := w.run(ctx, t, stderr)
 		t.stop()
-		if !*keep {
-			os.RemoveAll(dir)
-		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
@@ -90,6 +102,8 @@ type target struct {
 	web      string // DICOMweb base URL
 	done     chan struct{}
 	stopOnce sync.Once
+	// memDetail prints the largest resident mappings when RSS is read.
+	memDetail bool
 }
 
 func (t *target) stop() {
@@ -218,9 +232,16 @@ type workload struct {
 const perSeries = 100
 
 func newWorkload(raw []byte, n, nSlices, nStow int) *workload {
-	f, err := part10.Read(bytes.NewReader(raw), nil)
-	if err != nil {
-		panic(err)
+	// Each kind starts from its own copy of the CT: mk changes the data
+	// set it is given, and the slices' 0.5 MB pixels must not reach the
+	// STOW-RS instances (they did until issue 6's third round, so STOW-RS
+	// figures before it are of 0.5 MB instances).
+	fresh := func() *dicom.Dataset {
+		f, err := part10.Read(bytes.NewReader(raw), nil)
+		if err != nil {
+			panic(err)
+		}
+		return f.Dataset
 	}
 	w := &workload{}
 	root := fmt.Sprintf("2.25.%d", time.Now().UnixNano())
@@ -240,9 +261,10 @@ func newWorkload(raw []byte, n, nSlices, nStow int) *workload {
 		}
 		return buf.Bytes()
 	}
-	class := f.Dataset.Text(dicom.TagSOPClassUID)
+	ct := fresh()
+	class := ct.Text(dicom.TagSOPClassUID)
 	for i := range n {
-		ds := mk(f.Dataset, i, "ct")
+		ds := mk(ct, i, "ct")
 		w.ct = append(w.ct, dnet.Instance{SOPClassUID: class, SOPInstanceUID: ds.Text(dicom.TagSOPInstanceUID),
 			TransferSyntax: uid.ExplicitVRLittleEndian, Data: enc(ds)})
 	}
@@ -251,16 +273,18 @@ func newWorkload(raw []byte, n, nSlices, nStow int) *workload {
 	for i := range big {
 		big[i] = byte(i * 7)
 	}
+	sl := fresh()
 	for i := range nSlices {
-		ds := mk(f.Dataset, i, "sl")
+		ds := mk(sl, i, "sl")
 		ds.SetInts(0x00280010, dicom.US, 512)
 		ds.SetInts(0x00280011, dicom.US, 512)
 		ds.SetBytes(dicom.TagPixelData, dicom.OW, big)
 		w.slices = append(w.slices, dnet.Instance{SOPClassUID: class, SOPInstanceUID: ds.Text(dicom.TagSOPInstanceUID),
 			TransferSyntax: uid.ExplicitVRLittleEndian, Data: enc(ds)})
 	}
+	st := fresh()
 	for i := range nStow {
-		ds := mk(f.Dataset, i, "stow")
+		ds := mk(st, i, "stow")
 		var buf bytes.Buffer
 		if err := part10.Write(&buf, &part10.File{Dataset: ds, TransferSyntax: uid.ExplicitLE()}); err != nil {
 			panic(err)
@@ -277,6 +301,10 @@ type result struct {
 	wadoMiBs, stowRate         float64
 	rssMiB                     float64
 	stored                     int
+	// cpuStore and cpuStow are the server's CPU time per instance in the
+	// one-association C-STORE and the STOW-RS phases (its background
+	// work included).
+	cpuStore, cpuStow time.Duration
 }
 
 func store(ctx context.Context, t *target, ins []dnet.Instance) error {
@@ -298,10 +326,12 @@ func (w *workload) run(ctx context.Context, t *target, log io.Writer) (*result, 
 	r := &result{name: t.name}
 	proc := t.cmd.Process.Pid
 	cpu := cpuTime(proc)
-	phase := func(name string) { // the server's CPU time in the phase just ended
+	phase := func(name string) time.Duration { // the server's CPU time in the phase just ended
 		now := cpuTime(proc)
-		fmt.Fprintf(log, "bench: %s server CPU in %s: %v\n", t.name, name, (now - cpu).Round(10*time.Millisecond))
+		d := now - cpu
+		fmt.Fprintf(log, "bench: %s server CPU in %s: %v\n", t.name, name, d.Round(10*time.Millisecond))
 		cpu = now
+		return d
 	}
 	// C-STORE, one association.
 	start := time.Now()
@@ -311,10 +341,13 @@ func (w *workload) run(ctx context.Context, t *target, log io.Writer) (*result, 
 	r.storeRate = float64(len(w.ct)) / time.Since(start).Seconds()
 	r.stored = len(w.ct)
 	fmt.Fprintf(log, "bench: %s C-STORE %.0f instances/s\n", t.name, r.storeRate)
-	phase("c-store")
+	r.cpuStore = phase("c-store") / time.Duration(len(w.ct))
 	time.Sleep(2 * time.Second) // let background work (ImagingStudy, Orthanc jobs) settle
 	phase("the 2 s pause")
 	r.rssMiB = rss(t.cmd.Process.Pid)
+	if t.memDetail {
+		printMappings(log, t.name, t.cmd.Process.Pid)
+	}
 	// 0.5 MB slices, four associations.
 	start = time.Now()
 	var wg sync.WaitGroup
@@ -375,7 +408,9 @@ func (w *workload) run(ctx context.Context, t *target, log io.Writer) (*result, 
 		lat = append(lat, time.Since(t0))
 	}
 	r.stowRate = float64(len(w.stow)) / time.Since(start).Seconds()
-	phase("stow")
+	if d := phase("stow"); len(w.stow) > 0 {
+		r.cpuStow = d / time.Duration(len(w.stow))
+	}
 	if len(lat) > 0 {
 		slices.Sort(lat)
 		fmt.Fprintf(log, "bench: %s STOW request latency min %v median %v max %v\n", t.name,
@@ -526,5 +561,51 @@ func printResults(w io.Writer, rs []*result) {
 	row("QIDO-RS instance list of a 100-instance series (median)", func(r *result) string { return r.qidoInstances.Round(10 * time.Microsecond).String() })
 	row("WADO-RS study, 100 instances (MiB/s)", func(r *result) string { return fmt.Sprintf("%.1f", r.wadoMiBs) })
 	row("STOW-RS, 50 per request (instances/s)", func(r *result) string { return fmt.Sprintf("%.0f", r.stowRate) })
+	row("server CPU per instance, C-STORE / STOW-RS (ms)", func(r *result) string {
+		return fmt.Sprintf("%.2f / %.2f", r.cpuStore.Seconds()*1000, r.cpuStow.Seconds()*1000)
+	})
 	row("RSS after the CT instances (MiB)", func(r *result) string { return fmt.Sprintf("%.0f (%d instances)", r.rssMiB, r.stored) })
+}
+
+// printMappings writes the resident size of pid's largest mappings (from
+// /proc/PID/smaps; anonymous ones grouped), to tell a server's heap from
+// its mapped files and the page caches of an embedded database.
+func printMappings(w io.Writer, name string, pid int) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		fmt.Fprintf(w, "bench: %s smaps: %v\n", name, err)
+		return
+	}
+	type mapping struct {
+		name string
+		kb   int64
+	}
+	var ms []mapping
+	var anon, file int64
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":"):
+			n := "[anon] " + f[0]
+			if len(f) >= 6 {
+				n = f[5] + " " + f[1]
+			}
+			ms = append(ms, mapping{name: n})
+		case len(f) >= 2 && f[0] == "Rss:" && len(ms) > 0:
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			ms[len(ms)-1].kb = kb
+		case len(f) >= 2 && f[0] == "Anonymous:":
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			anon += kb
+		}
+	}
+	for _, m := range ms {
+		file += m.kb
+	}
+	file -= anon
+	slices.SortFunc(ms, func(a, b mapping) int { return int(b.kb - a.kb) })
+	fmt.Fprintf(w, "bench: %s resident: anonymous %d KiB, file-backed %d KiB, %d mappings; largest:\n", name, anon, file, len(ms))
+	for _, m := range ms[:min(8, len(ms))] {
+		fmt.Fprintf(w, "bench:   %8d KiB %s\n", m.kb, m.name)
+	}
 }

@@ -12,7 +12,10 @@
 // index rows and any routing queue entries commit in one store transaction;
 // only then is Success returned. Index rows of concurrent C-STOREs and
 // STOW-RS requests are group-committed: what waits while one transaction
-// commits goes in the next, one WAL fsync for many instances. An instance already indexed (same SOP
+// commits goes in the next, one WAL fsync for many instances. A STOW-RS
+// request's parts are prepared (parsed, checked, written to a temporary
+// blob) a few at a time while the rest of the body is read (Batch), and
+// committed together. An instance already indexed (same SOP
 // Instance UID in the institution) is answered Success without being stored
 // again. The study's FHIR ImagingStudy (with Patient and ServiceRequest link)
 // is rebuilt from the index by a background worker, driven by a durable

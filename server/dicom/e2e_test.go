@@ -284,6 +284,7 @@ func TestDcmtk(t *testing.T) {
 	hub := servertest.Start(t, func(c *server.Config) {
 		c.DICOM.AllowAny = true
 		c.DICOM.AEs = []dicomsvc.AE{{Title: "STORESCP", Host: dh, Port: dport}}
+		c.Security.CORS = []string{viewerOrigin}
 	})
 	addr := hub.DICOMAddr()
 	h, p := hostPort(t, addr)

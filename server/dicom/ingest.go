@@ -46,10 +46,14 @@ func (s *Service) Ingest(ctx context.Context, source string, ts uid.TransferSynt
 	return res[0].Ingested, res[0].Err
 }
 
-// Item is one instance of an IngestBatch.
+// Item is one instance of an IngestBatch or a Batch.
 type Item struct {
 	TransferSyntax uid.TransferSyntax
 	Data           []byte // data set without meta group
+	// Release, when set, is called once Data is no longer used (the
+	// instance is parsed and its blob staged, or it failed), so that the
+	// caller may reuse the buffer; it may run on another goroutine.
+	Release func()
 }
 
 // Result is the outcome of one Item.
@@ -68,31 +72,92 @@ type pending struct {
 }
 
 // IngestBatch stores several instances from one source with one index
-// transaction (a STOW-RS request): their blobs are made durable
-// concurrently with it, so the batch costs about one commit. Results are
-// in the order of items; Success for each needs both its blob and the
-// commit.
+// transaction: their blobs are made durable concurrently with it, so the
+// batch costs about one commit. Results are in the order of items;
+// Success for each needs both its blob and the commit.
 func (s *Service) IngestBatch(ctx context.Context, source string, items []Item) []Result {
-	s.noteIngest()
-	defer s.noteIngest()
-	res := make([]Result, len(items))
-	// Parsing, the duplicate check and writing each blob's temp file run
-	// for several items at once: a STOW-RS request's items overlap their
-	// reads, hashing and writes instead of queueing behind each other. The
-	// blobs' fsyncs start only once all are written: started earlier, they
-	// stalled the creation of the remaining temp files (ext4 journal
-	// commits), and a 50-part request took 2-3x longer to prepare.
-	type prepared struct {
-		p   *pending
-		err error
+	if len(items) == 1 { // a C-STORE: prepared inline
+		b := &Batch{s: s, ctx: ctx, source: source}
+		s.noteIngest()
+		p, err := s.prepare(ctx, source, items[0].TransferSyntax, items[0].Data)
+		b.preps = []prepared{{p: p, err: err}}
+		if items[0].Release != nil {
+			items[0].Release()
+		}
+		return b.Wait()
 	}
-	preps := make([]prepared, len(items))
-	forEach(len(items), prepareWorkers, func(i int) {
-		preps[i].p, preps[i].err = s.prepare(ctx, source, items[i].TransferSyntax, items[i].Data)
-	})
+	b := s.NewBatch(ctx, source)
+	for _, it := range items {
+		b.Add(it)
+	}
+	return b.Wait()
+}
+
+// Batch stores instances from one source as they arrive (the parts of a
+// STOW-RS request): each is parsed, checked for a duplicate and written
+// to a temporary blob as soon as it is added, a few at a time, while the
+// caller reads the next; Wait then makes the blobs durable alongside one
+// index commit for all of them. Memory is bounded by the items being
+// prepared, not by the whole request. A Batch is used by one goroutine.
+type Batch struct {
+	s      *Service
+	ctx    context.Context
+	source string
+	sem    chan struct{} // one token per item being prepared
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	preps  []prepared // in the order added
+}
+
+type prepared struct {
+	p   *pending
+	err error
+}
+
+// NewBatch starts a batch of instances from source.
+func (s *Service) NewBatch(ctx context.Context, source string) *Batch {
+	s.noteIngest()
+	return &Batch{s: s, ctx: ctx, source: source, sem: make(chan struct{}, prepareWorkers)}
+}
+
+// Add starts preparing it and returns; it waits first while
+// prepareWorkers items are being prepared. it.Data must not change until
+// it.Release is called (or Wait returns).
+func (b *Batch) Add(it Item) {
+	b.s.noteIngest()
+	b.mu.Lock()
+	i := len(b.preps)
+	b.preps = append(b.preps, prepared{})
+	b.mu.Unlock()
+	b.sem <- struct{}{}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		p, err := b.s.prepare(b.ctx, b.source, it.TransferSyntax, it.Data)
+		if it.Release != nil {
+			it.Release()
+		}
+		b.mu.Lock()
+		b.preps[i] = prepared{p: p, err: err}
+		b.mu.Unlock()
+		<-b.sem
+	}()
+}
+
+// Wait stores the items added and returns their results in the order
+// added, once every stored blob and the index rows are durable.
+//
+// The blobs' fsyncs start only once all are written: started as each was
+// written, they stalled the creation of the remaining temp files (ext4
+// journal commits), and a 50-part request took 2-3x longer to prepare.
+func (b *Batch) Wait() []Result {
+	b.wg.Wait()
+	s, ctx := b.s, b.ctx
+	defer s.noteIngest()
+	res := make([]Result, len(b.preps))
 	var ps []*pending
 	var idx []int
-	for i, pr := range preps {
+	for i, pr := range b.preps {
 		p, err := pr.p, pr.err
 		switch {
 		case err != nil:
@@ -149,31 +214,6 @@ func (s *Service) IngestBatch(ctx context.Context, source string, items []Item) 
 // prepareWorkers bounds the items of one batch prepared at once.
 const prepareWorkers = 4
 
-// forEach calls fn(0..n-1) on at most workers goroutines and waits; one
-// item runs inline.
-func forEach(n, workers int, fn func(i int)) {
-	if n == 1 {
-		fn(0)
-		return
-	}
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(n, workers) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-}
-
 func (s *Service) commit(ctx context.Context, ps []*pending) error {
 	tx, err := s.opts.Store.Begin(ctx)
 	if err != nil {
@@ -221,15 +261,19 @@ func (s *Service) prepare(ctx context.Context, source string, ts uid.TransferSyn
 	if in.SOPClassUID == "" || in.SOPInstanceUID == "" || in.StudyUID == "" || in.SeriesUID == "" {
 		return nil, fmt.Errorf("%w: SOP class, SOP instance, study or series UID missing", ErrInvalid)
 	}
-	// An instance sent twice is stored once.
-	have, err := s.index.QueryDICOM(ctx, store.DICOMQuery{Institution: in.Institution, Level: store.DICOMImage,
-		SOPUIDs: []string{in.SOPInstanceUID}, NoHeaders: true, Limit: 1})
-	if err != nil {
-		return nil, fmt.Errorf("dicom: ingest %s: %w", in.SOPInstanceUID, err)
+	// An instance sent twice is stored once. The check (a query on a
+	// reader connection) runs while the index headers are encoded: the
+	// instance waits for the sum of the two no more.
+	type held struct {
+		yes bool
+		err error
 	}
-	if len(have) > 0 && s.opts.Blobs.Has(ctx, have[0].BlobKey) {
-		return &pending{in: in}, nil
-	}
+	heldc := make(chan held, 1)
+	go func() {
+		have, err := s.index.QueryDICOM(ctx, store.DICOMQuery{Institution: in.Institution, Level: store.DICOMImage,
+			SOPUIDs: []string{in.SOPInstanceUID}, NoHeaders: true, Limit: 1})
+		heldc <- held{yes: err == nil && len(have) > 0 && s.opts.Blobs.Has(ctx, have[0].BlobKey), err: err}
+	}()
 	var hdrErr error
 	sub := func(keep func(dicom.Tag) bool) []byte {
 		b, err := encodeSubset(ds, keep, term)
@@ -249,11 +293,16 @@ func (s *Service) prepare(ctx context.Context, source string, ts uid.TransferSyn
 		}
 		return true
 	})
-	if hdrErr != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, hdrErr)
-	}
 	meta, err := metaBytes(in.SOPClassUID, in.SOPInstanceUID, ts.UID, source)
-	if err != nil {
+	h := <-heldc
+	switch {
+	case h.err != nil:
+		return nil, fmt.Errorf("dicom: ingest %s: %w", in.SOPInstanceUID, h.err)
+	case h.yes:
+		return &pending{in: in}, nil
+	case hdrErr != nil:
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, hdrErr)
+	case err != nil:
 		return nil, fmt.Errorf("dicom: ingest %s: %w", in.SOPInstanceUID, err)
 	}
 	blob, err := s.opts.Blobs.Stage(ctx, meta, data)

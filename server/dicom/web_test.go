@@ -29,14 +29,26 @@ type dicomJSON []map[string]struct {
 	BulkDataURI string
 }
 
+// viewerOrigin is the web viewer's origin that TestDcmtk's hub allows.
+const viewerOrigin = "https://viewer.example.cn"
+
 func qido(t *testing.T, hub *servertest.Hub, path string) dicomJSON {
 	t.Helper()
-	code, hd, body := get(t, hub.URL("/dicomweb"+path), "application/dicom+json")
-	if code != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, code, body)
+	// As a viewer page on an allowlisted origin (security.cors) asks.
+	req, _ := http.NewRequest(http.MethodGet, hub.URL("/dicomweb"+path), nil)
+	req.Header.Set("Accept", "application/dicom+json")
+	req.Header.Set("Origin", viewerOrigin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if hd.Get("Access-Control-Allow-Origin") == "" {
-		t.Errorf("GET %s: no CORS header", path)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+	}
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != viewerOrigin {
+		t.Errorf("GET %s: Access-Control-Allow-Origin %q, want %q", path, got, viewerOrigin)
 	}
 	var out dicomJSON
 	if err := json.Unmarshal(body, &out); err != nil {

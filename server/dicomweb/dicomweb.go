@@ -3,6 +3,7 @@ package dicomweb
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -11,17 +12,33 @@ import (
 	dicomsvc "yigong/server/dicom"
 )
 
-// handler serves the DICOMweb routes. svc returns the running DICOM
-// service (nil while it is not running: 503).
+// handler serves the DICOMweb routes.
 type handler struct {
 	svc func() *dicomsvc.Service
 	log *slog.Logger
 }
 
+// Options configure the DICOMweb routes.
+type Options struct {
+	// Service returns the running DICOM service (nil while it is not
+	// running: 503).
+	Service func() *dicomsvc.Service
+	// Log receives the routes' warnings.
+	Log *slog.Logger
+	// AllowedOrigins are the browser origins (scheme://host[:port]) that
+	// may call DICOMweb, such as a web viewer's: the hub's CORS allowlist
+	// (security.cors). Other origins get no CORS headers, and their
+	// preflights 403.
+	AllowedOrigins []string
+}
+
 // Register adds the DICOMweb routes to g (mounted at /dicomweb).
-func Register(g *echo.Group, svc func() *dicomsvc.Service, log *slog.Logger) {
-	h := &handler{svc: svc, log: log}
-	g.Use(cors)
+func Register(g *echo.Group, opts Options) {
+	h := &handler{svc: opts.Service, log: opts.Log}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	g.Use(cors(opts.AllowedOrigins))
 	g.OPTIONS("/*", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 
 	// QIDO-RS (PS3.18 §10.6).
@@ -53,21 +70,41 @@ func Register(g *echo.Group, svc func() *dicomsvc.Service, log *slog.Logger) {
 	g.GET("/wado", h.wadoURI)
 }
 
-// cors lets browser viewers (OHIF) call the API from another origin.
-func cors(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		hd := c.Response().Header()
-		origin := c.Request().Header.Get("Origin")
-		if origin == "" {
-			origin = "*"
+// cors lets browser viewers (OHIF) from the allowed origins call the API
+// from another page (the Fetch standard's CORS protocol): an allowed
+// origin is echoed in Access-Control-Allow-Origin, never "*", so that
+// requests with an Authorization header work; any other origin gets no
+// CORS headers (its browser then withholds the answer) and its preflight
+// is refused. Requests without Origin (not from a browser page) pass
+// unchanged.
+func cors(allowed []string) echo.MiddlewareFunc {
+	allowed = slices.Clone(allowed)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			origin := req.Header.Get("Origin")
+			if origin == "" {
+				return next(c)
+			}
+			hd := c.Response().Header()
+			hd.Add("Vary", "Origin")
+			preflight := req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != ""
+			if !slices.Contains(allowed, origin) {
+				if preflight {
+					return c.NoContent(http.StatusForbidden)
+				}
+				return next(c)
+			}
+			hd.Set("Access-Control-Allow-Origin", origin)
+			hd.Set("Access-Control-Expose-Headers", "Content-Type, Content-Length, Content-Location, Warning")
+			if preflight {
+				hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+				hd.Set("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type")
+				hd.Set("Access-Control-Max-Age", "600")
+				return c.NoContent(http.StatusNoContent)
+			}
+			return next(c)
 		}
-		hd.Set("Access-Control-Allow-Origin", origin)
-		hd.Add("Vary", "Origin")
-		hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-		hd.Set("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type")
-		hd.Set("Access-Control-Expose-Headers", "Content-Type, Content-Length, Warning")
-		hd.Set("Access-Control-Max-Age", "600")
-		return next(c)
 	}
 }
 

@@ -2,7 +2,10 @@
 // HTTP listener: QIDO-RS (search), WADO-RS (retrieve: instances as
 // multipart/related application/dicom, metadata as DICOM JSON with
 // BulkDataURIs, frames, bulk data, rendered and thumbnail images), STOW-RS
-// (store) and WADO-URI, with CORS for browser viewers.
+// (store) and WADO-URI, with CORS for browser viewers on the hub's
+// allowlisted origins (security.cors). A STOW-RS request's parts are handed
+// to the service as they are read (server/dicom.Batch) and answered once all
+// stored instances are durable.
 //
 // Every answer comes from the DICOM index and the blob store through
 // server/dicom, never by re-reading files to search: QIDO-RS matches

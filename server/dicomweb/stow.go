@@ -30,18 +30,33 @@ const (
 	reasonResources = 0xA700
 )
 
-// readPart reads one part up to maxPart, starting with room for a typical
-// instance so that a part is not regrown from 512 bytes.
-func readPart(r io.Reader) ([]byte, error) {
-	buf := bytes.NewBuffer(make([]byte, 0, 64<<10))
-	if _, err := buf.ReadFrom(io.LimitReader(r, maxPart)); err != nil {
+// readPart reads one part up to maxPart into buf's storage (reused when
+// large enough), so that a part is not regrown from 512 bytes.
+func readPart(r io.Reader, buf []byte) ([]byte, error) {
+	if cap(buf) == 0 {
+		buf = make([]byte, 0, 64<<10)
+	}
+	b := bytes.NewBuffer(buf[:0])
+	if _, err := b.ReadFrom(io.LimitReader(r, maxPart)); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return b.Bytes(), nil
+}
+
+// stowOutcome is the answer about one part.
+type stowOutcome struct {
+	class, inst string
+	reason      int64
+	got         *dicomsvc.Ingested
+	batch       int // index in the batch's results, or -1
 }
 
 // stow serves STOW-RS: multipart/related application/dicom parts, each
 // stored like a C-STORE; the answer lists stored and failed instances.
+// Each part is handed to the service's batch as soon as it is read, so
+// parsing and writing the first instances overlap reading the rest, and
+// only the parts being prepared are held in memory; all are committed
+// together, and the answer is sent once every stored instance is durable.
 func (h *handler) stow(c echo.Context) error {
 	svc, err := h.service()
 	if err != nil {
@@ -56,56 +71,47 @@ func (h *handler) stow(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	wantStudy := c.Param("study")
-	b := base(c)
-	resp := dicom.New()
-	var okItems, failItems []*dicom.Dataset
 	// The multipart reader peeks 4 KiB at a time: reading the socket
 	// through a larger buffer makes one read system call per 256 KiB
 	// instead of per 4 KiB (the body is megabytes).
 	mr := multipart.NewReader(bufio.NewReaderSize(c.Request().Body, 256<<10), params["boundary"])
-	var datas [][]byte
+	// Part buffers go back to free once their instance is prepared: a
+	// request of same-sized instances reads each into an old buffer.
+	free := make(chan []byte, stowBuffers)
+	batch := svc.NewBatch(ctx, "STOW-RS")
+	var outs []stowOutcome
+	n := 0 // items in the batch
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, "dicomweb: STOW-RS body: "+err.Error())
+		if err == nil {
+			var buf []byte
+			select {
+			case buf = <-free:
+			default:
+			}
+			var data []byte
+			data, err = readPart(part, buf)
+			part.Close()
+			if err == nil {
+				outs = append(outs, h.stowPart(batch, data, free, &n))
+				continue
+			}
 		}
-		data, err := readPart(part)
-		part.Close()
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, "dicomweb: STOW-RS part: "+err.Error())
-		}
-		datas = append(datas, data)
+		// The parts already read are stored all the same (a resent
+		// request finds them held); the request is refused.
+		batch.Wait()
+		return echo.NewHTTPError(http.StatusBadRequest, "dicomweb: STOW-RS body: "+err.Error())
 	}
-	// The parts are stored as one batch: one index commit, their blobs
-	// made durable alongside it.
-	type outcome struct {
-		got         *dicomsvc.Ingested
-		class, inst string
-		reason      int64
-	}
-	outs := make([]outcome, len(datas))
-	var items []dicomsvc.Item
-	var at []int
-	for i, data := range datas {
-		in, err := dnet.ReadInstance(data)
-		if err != nil {
-			outs[i] = outcome{reason: reasonCannot}
+	results := batch.Wait()
+	for i := range outs {
+		o := &outs[i]
+		if o.batch < 0 {
 			continue
 		}
-		outs[i] = outcome{class: in.SOPClassUID, inst: in.SOPInstanceUID}
-		ts, ok := uid.LookupTransferSyntax(in.TransferSyntax)
-		if !ok {
-			outs[i].reason = reasonCannot
-			continue
-		}
-		items = append(items, dicomsvc.Item{TransferSyntax: ts, Data: in.Data})
-		at = append(at, i)
-	}
-	for k, r := range svc.IngestBatch(ctx, "STOW-RS", items) {
-		o := &outs[at[k]]
+		r := results[o.batch]
 		switch {
 		case r.Err != nil:
 			h.log.Warn("dicomweb stow failed", "sop_instance_uid", o.inst, "err", r.Err)
@@ -121,6 +127,54 @@ func (h *handler) stow(c echo.Context) error {
 			o.got = r.Ingested
 		}
 	}
+	js, okCount, failCount, err := stowResponse(base(c), c.Param("study"), outs)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	switch {
+	case okCount == 0 && failCount > 0:
+		status = http.StatusConflict
+	case failCount > 0:
+		status = http.StatusAccepted
+	}
+	return c.Blob(status, "application/dicom+json", js)
+}
+
+// stowBuffers bounds the part buffers a request keeps for reuse: those of
+// the instances being prepared and the one being read.
+const stowBuffers = 8
+
+// stowPart reads the meta group of one part and adds its data set to the
+// batch; a part that is no DICOM file fails without reaching the batch.
+func (h *handler) stowPart(batch *dicomsvc.Batch, data []byte, free chan []byte, n *int) stowOutcome {
+	in, err := dnet.ReadInstance(data)
+	if err != nil {
+		return stowOutcome{reason: reasonCannot, batch: -1}
+	}
+	o := stowOutcome{class: in.SOPClassUID, inst: in.SOPInstanceUID, batch: -1}
+	ts, ok := uid.LookupTransferSyntax(in.TransferSyntax)
+	if !ok {
+		o.reason = reasonCannot
+		return o
+	}
+	batch.Add(dicomsvc.Item{TransferSyntax: ts, Data: in.Data, Release: func() {
+		select {
+		case free <- data[:0]:
+		default:
+		}
+	}})
+	o.batch = *n
+	*n++
+	return o
+}
+
+// stowResponse builds the STOW-RS response (PS3.18 §10.5.3): the
+// Referenced SOP Sequence of stored instances with their URLs, the Failed
+// SOP Sequence with reasons.
+func stowResponse(b, study string, outs []stowOutcome) (js []byte, ok, failed int, err error) {
+	resp := dicom.New()
+	var okItems, failItems []*dicom.Dataset
 	for _, o := range outs {
 		it := dicom.NewItem(resp)
 		if o.got == nil {
@@ -142,21 +196,14 @@ func (h *handler) stow(c echo.Context) error {
 	if len(failItems) > 0 {
 		resp.SetItems(0x00081198, failItems...)
 	}
-	if s := c.Param("study"); s != "" {
-		_ = resp.SetStrings(0x00081190, dicom.UR, b+"/studies/"+s)
+	if study != "" {
+		_ = resp.SetStrings(0x00081190, dicom.UR, b+"/studies/"+study)
 	}
-	js, err := dicomjson.Marshal(resp, nil)
+	js, err = dicomjson.Marshal(resp, nil)
 	if err != nil {
-		return fmt.Errorf("dicomweb: stow response: %w", err)
+		return nil, 0, 0, fmt.Errorf("dicomweb: stow response: %w", err)
 	}
-	status := http.StatusOK
-	switch {
-	case len(okItems) == 0 && len(failItems) > 0:
-		status = http.StatusConflict
-	case len(failItems) > 0:
-		status = http.StatusAccepted
-	}
-	return c.Blob(status, "application/dicom+json", js)
+	return js, len(okItems), len(failItems), nil
 }
 
 // wadoURI serves WADO-URI (PS3.18 §9): the stored file, or a rendered

@@ -295,17 +295,11 @@ func (ix *Indexer) appendComposite(ctx context.Context, out []store.IndexEntry, 
 	return out, nil
 }
 
-// Text rows are cut into overlapping chunks short enough for any B-tree.
-const (
-	textChunk   = 200
-	textOverlap = 40
-)
-
 // appendText adds the _text (narrative) and _content (every string value)
 // rows that :contains searches of those parameters match.
 func appendText(out []store.IndexEntry, n *fhir.Node) []store.IndexEntry {
 	if t := n.Child("text"); t != nil {
-		out = appendChunks(out, "_text", stripTags(t.ChildValue("div")))
+		out = appendWhole(out, "_text", stripTags(t.ChildValue("div")))
 	}
 	var b strings.Builder
 	n.Walk(func(_ string, c *fhir.Node) bool {
@@ -321,17 +315,15 @@ func appendText(out []store.IndexEntry, n *fhir.Node) []store.IndexEntry {
 		}
 		return true
 	})
-	return appendChunks(out, "_content", b.String())
+	return appendWhole(out, "_content", b.String())
 }
 
-func appendChunks(out []store.IndexEntry, param, s string) []store.IndexEntry {
-	rs := []rune(strings.Join(strings.Fields(s), " "))
-	for start := 0; start < len(rs); start += textChunk - textOverlap {
-		end := min(start+textChunk, len(rs))
-		out = append(out, store.IndexEntry{Param: param, Type: store.ParamString, Text: string(rs[start:end])})
-		if end == len(rs) {
-			break
-		}
+// appendWhole adds one row holding the whole text (its words joined by
+// single spaces), if any: text rows are matched by :contains only and carry
+// no index on the value, so they need no cutting.
+func appendWhole(out []store.IndexEntry, param, s string) []store.IndexEntry {
+	if t := strings.Join(strings.Fields(s), " "); t != "" {
+		out = append(out, store.IndexEntry{Param: param, Type: store.ParamText, Text: t})
 	}
 	return out
 }

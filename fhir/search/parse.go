@@ -333,7 +333,7 @@ func (p *parser) param(typ, name, value string, depth int) ([]store.Filter, erro
 		if mod == "" {
 			mod = "contains"
 		}
-		return p.simple(store.Filter{Param: code, Type: store.ParamString, Modifier: mod}, store.ParamString, value)
+		return p.simple(store.Filter{Param: code, Type: store.ParamText, Modifier: mod}, store.ParamString, value)
 	}
 	def := p.ps.Lookup(typ, code)
 	if def == nil {

@@ -36,9 +36,10 @@ const (
 	ParamQuantity                       // idx_quantity
 	ParamReference                      // idx_reference
 	ParamURI                            // idx_uri
+	ParamText                           // idx_text: _text and _content, matched by :contains only
 )
 
-var paramTypeNames = [...]string{"", "string", "token", "date", "number", "quantity", "reference", "uri"}
+var paramTypeNames = [...]string{"", "string", "token", "date", "number", "quantity", "reference", "uri", "text"}
 
 func (t ParamType) String() string {
 	if int(t) < len(paramTypeNames) && t != 0 {
@@ -58,6 +59,7 @@ func (t ParamType) String() string {
 //	           the UCUM-normalised value when the indexer can compute it
 //	Reference: RefType, RefID (local), Text (absolute or canonical URL)
 //	URI:       Text
+//	Text:      Text, a whole text (the store keeps its normalised form)
 //
 // Number and quantity values are compared as points: indexers set NumLo =
 // NumHi (and CanonLo = CanonHi) to the value itself.

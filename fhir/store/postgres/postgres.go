@@ -96,7 +96,7 @@ var dialect = sqlstore.Dialect{
 	Name:      "postgres",
 	NextVSeq:  `nextval('resource_versions_vseq_seq')`,
 	ForUpdate: " FOR UPDATE",
-	Analyze:   "ANALYZE resources, resource_versions, idx_string, idx_token, idx_date, idx_number, idx_quantity, idx_reference, idx_uri",
+	Analyze:   "ANALYZE resources, resource_versions, idx_string, idx_token, idx_date, idx_number, idx_quantity, idx_reference, idx_uri, idx_text",
 	// The advisory lock ("yigong" in ASCII) serialises migrations run by
 	// several processes at once.
 	MigrationLock: `SELECT pg_advisory_xact_lock(133493613882983)`,

@@ -13,7 +13,8 @@ import (
 // under test to be opened with. It indexes
 //
 //	Patient:     identifier (token), gender (token), name (string, family
-//	             and given), birthdate (date), organization (reference)
+//	             and given), birthdate (date), organization (reference),
+//	             _text (text.div, as it is)
 //	Observation: code (token), subject (reference), date (date,
 //	             effectiveDateTime), value-quantity (quantity)
 //
@@ -50,6 +51,11 @@ func index(_ context.Context, r *store.Resource) ([]store.IndexEntry, error) {
 				out = append(out, store.IndexEntry{Param: "name", Type: store.ParamString, Text: t})
 			}
 			out = append(out, store.IndexEntry{Param: "name", Type: store.ParamString, Text: full})
+		}
+		if t, ok := m["text"].(map[string]any); ok {
+			if div := str(t, "div"); div != "" {
+				out = append(out, store.IndexEntry{Param: "_text", Type: store.ParamText, Text: div})
+			}
 		}
 		if b, ok := m["birthDate"].(string); ok {
 			lo, hi, err := dateRange(b)

@@ -41,6 +41,7 @@ func Run(t *testing.T, open Open) {
 		{"Context", testContext},
 		{"Queue", testQueue},
 		{"Visibility", testVisibility},
+		{"Text", testText},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

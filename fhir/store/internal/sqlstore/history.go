@@ -127,7 +127,7 @@ WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 // dataTables are the tables holding resource data, each with an institution
 // column.
 var dataTables = [...]string{"resources", "resource_versions", "conditional_keys", "changes",
-	"idx_string", "idx_token", "idx_date", "idx_number", "idx_quantity", "idx_reference", "idx_uri"}
+	"idx_string", "idx_token", "idx_date", "idx_number", "idx_quantity", "idx_reference", "idx_uri", "idx_text"}
 
 // AuditPartitions implements store.PartitionAuditor.
 func (e *Engine) AuditPartitions(ctx context.Context) ([]store.TableAudit, error) {

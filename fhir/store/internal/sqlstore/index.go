@@ -46,6 +46,12 @@ var indexTables = [...]indexTable{
 	store.ParamURI: {"idx_uri", []string{"grp", "uri"}, func(e store.IndexEntry) []any {
 		return []any{e.Group, e.Text}
 	}},
+	// Whole texts (_text, _content): only the normalised form is kept, one
+	// row per resource and parameter, and no index on the value, which a
+	// :contains search could not use anyway.
+	store.ParamText: {"idx_text", []string{"grp", "value_norm"}, func(e store.IndexEntry) []any {
+		return []any{e.Group, store.NormalizeString(e.Text)}
+	}},
 }
 
 // loMicros and hiMicros store open range ends (zero times) as the extremes.

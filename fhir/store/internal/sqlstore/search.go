@@ -736,6 +736,11 @@ func valueSQL(a *sqlArgs, pt store.ParamType, modifier, param string, v store.Fi
 		}
 		p := store.NormalizeString(v.Text)
 		return fmt.Sprintf("%s.value_norm >= %s AND %s.value_norm < %s", i, a.arg(p), i, a.arg(p+maxText)), nil
+	case store.ParamText:
+		if modifier != "contains" {
+			return "", kerr(fhir.KindInvalid, nil, "parameter %q matches by :contains only", param)
+		}
+		return fmt.Sprintf(`%s.value_norm LIKE %s ESCAPE '\'`, i, a.arg("%"+likeEscape(store.NormalizeString(v.Text))+"%")), nil
 	case store.ParamToken:
 		if modifier == "text" {
 			return fmt.Sprintf(`LOWER(%s.text) LIKE %s ESCAPE '\'`, i, a.arg("%"+likeEscape(strings.ToLower(v.Text))+"%")), nil

@@ -27,6 +27,16 @@ type client struct {
 
 func (c client) do(method, path, body string, header ...string) (int, http.Header, map[string]any) {
 	c.t.Helper()
+	st, h, data := c.raw(method, path, body, header...)
+	var out map[string]any
+	json.Unmarshal(data, &out)
+	return st, h, out
+}
+
+// raw sends a request with the client's token (header: name, value pairs)
+// and returns the answer's status, header and body.
+func (c client) raw(method, path, body string, header ...string) (int, http.Header, []byte) {
+	c.t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -50,9 +60,7 @@ func (c client) do(method, path, body string, header ...string) (int, http.Heade
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	json.Unmarshal(data, &out)
-	return resp.StatusCode, resp.Header, out
+	return resp.StatusCode, resp.Header, data
 }
 
 func obs(patient, category string) string {

@@ -22,7 +22,7 @@ func TestMasterEverythingByInstitution(t *testing.T) {
 	h := servertest.Start(t, servertest.SMART, func(c *server.Config) { c.EMPI.Enabled = true })
 	tok := func(id, inst string) rawClient {
 		key := h.AddBackend(t, id, inst, "system/*.cruds")
-		return rawClient{t: t, hub: h, token: h.BackendToken(t, id, key, "system/*.cruds")}
+		return rawClient{client{t, h, h.BackendToken(t, id, key, "system/*.cruds")}}
 	}
 	county, a, b := tok("his-county", "default"), tok("his-a", "th-a"), tok("his-b", "th-b")
 	const residentID = "33012719880721421X"

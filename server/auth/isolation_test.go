@@ -2,7 +2,6 @@ package auth_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -21,7 +20,7 @@ func TestInstitutionIsolation(t *testing.T) {
 	h := servertest.Start(t, servertest.SMART)
 	tok := func(id, inst string) rawClient {
 		key := h.AddBackend(t, id, inst, "system/*.cruds")
-		return rawClient{t: t, hub: h, token: h.BackendToken(t, id, key, "system/*.cruds")}
+		return rawClient{client{t, h, h.BackendToken(t, id, key, "system/*.cruds")}}
 	}
 	hub, a, b := tok("his-county", "default"), tok("his-a", "th-a"), tok("his-b", "th-b")
 
@@ -169,36 +168,13 @@ func TestInstitutionIsolation(t *testing.T) {
 	})
 }
 
-type rawClient struct {
-	t     *testing.T
-	hub   *servertest.Hub
-	token string
-}
+// rawClient is a client whose answers are read as text.
+type rawClient struct{ client }
 
 func (c rawClient) do(method, path, body string, header ...string) (int, string) {
 	c.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, c.hub.URL(path), rd)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/fhir+json")
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(data)
+	st, _, data := c.raw(method, path, body, header...)
+	return st, string(data)
 }
 
 func (c rawClient) must(method, path, body string, want int) string {

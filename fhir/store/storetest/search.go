@@ -30,25 +30,7 @@ func patientJSON(name, text, ident, birth string) []byte {
 // searchIDs runs q through every page and returns the ids found.
 func searchIDs(t *testing.T, s store.Searcher, q store.SearchQuery) []string {
 	t.Helper()
-	var ids []string
-	for range 100 {
-		p, err := s.Search(context.Background(), q)
-		if err != nil {
-			t.Fatalf("search: %v", err)
-		}
-		for _, r := range p.Entries {
-			if r.JSON == nil || r.Deleted {
-				t.Fatalf("search returned %s without content", r.ID)
-			}
-			ids = append(ids, r.ID)
-		}
-		if p.Next == "" {
-			return ids
-		}
-		q.Cursor = p.Next
-	}
-	t.Fatal("search does not end")
-	return nil
+	return searchIDsCtx(t, context.Background(), s, q)
 }
 
 // testIndex checks that index rows follow the current version: updated

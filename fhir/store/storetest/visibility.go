@@ -200,7 +200,8 @@ func testVisibility(t *testing.T, s store.Store) {
 
 func errorsIsNotFound(err error) bool { return fhir.KindOf(err) == fhir.KindNotFound }
 
-// searchIDsCtx is searchIDs with a context.
+// searchIDsCtx runs q in ctx through every page and returns the ids found;
+// every entry must have content.
 func searchIDsCtx(t *testing.T, ctx context.Context, s store.Searcher, q store.SearchQuery) []string {
 	t.Helper()
 	var ids []string
@@ -210,6 +211,9 @@ func searchIDsCtx(t *testing.T, ctx context.Context, s store.Searcher, q store.S
 			t.Fatalf("search: %v", err)
 		}
 		for _, r := range p.Entries {
+			if r.JSON == nil || r.Deleted {
+				t.Fatalf("search returned %s without content", r.ID)
+			}
 			ids = append(ids, r.ID)
 		}
 		if p.Next == "" {

@@ -68,10 +68,5 @@ func nearSQL(a *sqlArgs, r, typ string, types []string, f store.Filter, drive bo
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 	}
 	conds = append(conds, "("+strings.Join(ors, " OR ")+")")
-	if drive {
-		return fmt.Sprintf("(%s.institution, %s.type, %s.id) IN (SELECT c0.institution, c0.type, c0.id FROM %s WHERE %s %s)",
-			r, r, r, from, typeCond(a, "c0", typ, types), strings.Join(conds, " AND ")), nil
-	}
-	return fmt.Sprintf("EXISTS (SELECT 1 FROM %s WHERE c0.institution = %s.institution AND c0.type = %s.type AND c0.id = %s.id AND %s"+probeLimit+")",
-		from, r, r, r, strings.Join(conds, " AND ")), nil
+	return groupSQL(a, r, typ, types, from, conds, drive), nil
 }

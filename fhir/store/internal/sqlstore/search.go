@@ -710,12 +710,19 @@ func compositeSQL(a *sqlArgs, r, typ string, types []string, f store.Filter, dri
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 	}
 	conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	return groupSQL(a, r, typ, types, from, conds, drive), nil
+}
+
+// groupSQL returns the condition that resource r has a group of index rows
+// (the tables of from, aliased c0, c1...) meeting conds: a semi-join when
+// the filter drives the search, else a probe of r's own rows.
+func groupSQL(a *sqlArgs, r, typ string, types []string, from string, conds []string, drive bool) string {
 	if drive {
 		return fmt.Sprintf("(%s.institution, %s.type, %s.id) IN (SELECT c0.institution, c0.type, c0.id FROM %s WHERE %s %s)",
-			r, r, r, from, typeCond(a, "c0", typ, types), strings.Join(conds, " AND ")), nil
+			r, r, r, from, typeCond(a, "c0", typ, types), strings.Join(conds, " AND "))
 	}
 	return fmt.Sprintf("EXISTS (SELECT 1 FROM %s WHERE c0.institution = %s.institution AND c0.type = %s.type AND c0.id = %s.id AND %s"+probeLimit+")",
-		from, r, r, r, strings.Join(conds, " AND ")), nil
+		from, r, r, r, strings.Join(conds, " AND "))
 }
 
 // likeEscape escapes s for LIKE ... ESCAPE '\'.

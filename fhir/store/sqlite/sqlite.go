@@ -55,8 +55,11 @@ type DB struct {
 	readers *sql.DB // query_only connections
 	// hot holds the write path's statements (sqlstore.HotStatements),
 	// prepared once on the writer connection; read-only after Open.
-	hot              map[string]*sql.Stmt
-	*sqlstore.Engine // the shared SQL: every store method not defined here
+	hot map[string]*sql.Stmt
+	// writerStmts and readerStmts prepare the other texts each pool runs
+	// repeatedly (stmtcache.go).
+	writerStmts, readerStmts *stmtCache
+	*sqlstore.Engine         // the shared SQL: every store method not defined here
 }
 
 // Interface guards: the required contract and the optional interfaces this
@@ -133,7 +136,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	readersDB.SetMaxOpenConns(readers)
 	readersDB.SetMaxIdleConns(readers)
-	db := &DB{writer: writer, readers: readersDB}
+	db := &DB{writer: writer, readers: readersDB,
+		writerStmts: newStmtCache(writer, stmtCacheSize), readerStmts: newStmtCache(readersDB, stmtCacheSize)}
 	db.Engine = sqlstore.New(backend{db}, dialect, sqlstore.Config{Clock: opts.Clock, Location: opts.Location, Indexer: opts.Indexer})
 	if _, err := db.Migrate(ctx); err != nil {
 		db.Close()
@@ -202,6 +206,8 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the database. It waits for nothing: callers finish their
 // transactions first.
 func (db *DB) Close() error {
+	db.writerStmts.close()
+	db.readerStmts.close()
 	for _, st := range db.hot {
 		st.Close()
 	}
@@ -216,10 +222,52 @@ func (b backend) Begin(ctx context.Context) (sqlstore.TxConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return txConn{querier{tx}, tx, b.db.hot}, nil
+	return txConn{querier{tx}, tx, b.db.hot, b.db.writerStmts}, nil
 }
 
-func (b backend) Reader() sqlstore.Querier { return querier{b.db.readers} }
+func (b backend) Reader() sqlstore.Querier {
+	return readerQuerier{querier{b.db.readers}, b.db.readerStmts}
+}
+
+// stmtCacheSize bounds each pool's cache of prepared statements (a few
+// KiB of SQLite memory each).
+const stmtCacheSize = 256
+
+// readerQuerier runs the reader pool's statements prepared once they
+// repeat.
+type readerQuerier struct {
+	querier
+	cache *stmtCache
+}
+
+func (r readerQuerier) Exec(ctx context.Context, s string, args ...any) (int64, error) {
+	if st := r.cache.get(s); st != nil {
+		res, err := st.ExecContext(ctx, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
+	return r.querier.Exec(ctx, s, args...)
+}
+
+func (r readerQuerier) QueryRow(ctx context.Context, s string, args ...any) sqlstore.Row {
+	if st := r.cache.get(s); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return r.querier.QueryRow(ctx, s, args...)
+}
+
+func (r readerQuerier) Query(ctx context.Context, s string, args ...any) (sqlstore.Rows, error) {
+	if st := r.cache.get(s); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, err
+		}
+		return sqlRows{rows}, nil
+	}
+	return r.querier.Query(ctx, s, args...)
+}
 
 type execQuerier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -255,8 +303,18 @@ func (r sqlRows) Close() { r.Rows.Close() }
 
 type txConn struct {
 	querier
-	tx  *sql.Tx
-	hot map[string]*sql.Stmt
+	tx    *sql.Tx
+	hot   map[string]*sql.Stmt
+	cache *stmtCache
+}
+
+// stmt returns the prepared statement of s, if any: a hot one, or one the
+// cache has prepared since it repeated.
+func (t txConn) stmt(s string) *sql.Stmt {
+	if st, ok := t.hot[s]; ok {
+		return st
+	}
+	return t.cache.get(s)
 }
 
 // The write path's statements run prepared: Tx.StmtContext finds the
@@ -264,8 +322,8 @@ type txConn struct {
 // steps it, where ExecContext would parse the text again every time.
 
 func (t txConn) Exec(ctx context.Context, s string, args ...any) (int64, error) {
-	st, ok := t.hot[s]
-	if !ok {
+	st := t.stmt(s)
+	if st == nil {
 		return t.querier.Exec(ctx, s, args...)
 	}
 	res, err := t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
@@ -276,16 +334,16 @@ func (t txConn) Exec(ctx context.Context, s string, args ...any) (int64, error) 
 }
 
 func (t txConn) QueryRow(ctx context.Context, s string, args ...any) sqlstore.Row {
-	st, ok := t.hot[s]
-	if !ok {
+	st := t.stmt(s)
+	if st == nil {
 		return t.querier.QueryRow(ctx, s, args...)
 	}
 	return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 }
 
 func (t txConn) Query(ctx context.Context, s string, args ...any) (sqlstore.Rows, error) {
-	st, ok := t.hot[s]
-	if !ok {
+	st := t.stmt(s)
+	if st == nil {
 		return t.querier.Query(ctx, s, args...)
 	}
 	rows, err := t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)

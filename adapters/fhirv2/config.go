@@ -53,8 +53,13 @@ type Config struct {
 type Header struct {
 	ReceivingApplication string
 	ReceivingFacility    string
-	ControlID            string
-	Time                 time.Time // zero: Config.Clock
+	// SendingApplication and SendingFacility, when set, fill MSH-3 and
+	// MSH-4 instead of Config.Application and Config.Facility (a
+	// subscription whose receiver knows the hub under another name).
+	SendingApplication string
+	SendingFacility    string
+	ControlID          string
+	Time               time.Time // zero: Config.Clock
 	// ProcessingID is MSH-11: P (production, the default), D or T.
 	ProcessingID string
 }
@@ -158,10 +163,17 @@ func (e *Encoder) newMessage(h Header, code, trigger, structure string) (*hl7v2.
 	if pid == "" {
 		pid = "P"
 	}
+	app, fac := e.cfg.Application, e.cfg.Facility
+	if strings.TrimSpace(h.SendingApplication) != "" {
+		app = h.SendingApplication
+	}
+	if strings.TrimSpace(h.SendingFacility) != "" {
+		fac = h.SendingFacility
+	}
 	m := hl7v2.NewMessage(e.d, Charset)
 	c := string(e.d.Component)
 	m.Add("MSH",
-		e.esc(e.cfg.Application), e.esc(e.cfg.Facility), e.esc(h.ReceivingApplication), e.esc(h.ReceivingFacility), // MSH-3..6
+		e.esc(app), e.esc(fac), e.esc(h.ReceivingApplication), e.esc(h.ReceivingFacility), // MSH-3..6
 		hl7v2.FormatTS(ts, hl7v2.PrecisionSecond), // MSH-7
 		"",                         // MSH-8 security
 		code+c+trigger+c+structure, // MSH-9

@@ -367,3 +367,43 @@ func TestUTF8(t *testing.T) {
 		t.Fatalf("name not intact in %q", raw)
 	}
 }
+
+// TestSendingHeader: MSH-3/MSH-4 come from the Config unless the Header
+// names another sender, field by field; delimiters in them are escaped.
+func TestSendingHeader(t *testing.T) {
+	e := newEncoder(t)
+	tests := []struct {
+		name     string
+		app, fac string // Header.SendingApplication, SendingFacility
+		want3    string
+		want4    string
+	}{
+		{"config", "", "", "YIGONG", "HUB"},
+		{"both", "CDR", "COUNTY", "CDR", "COUNTY"},
+		{"application only", "CDR", "", "CDR", "HUB"},
+		{"facility only", "", "COUNTY", "YIGONG", "COUNTY"},
+		{"blank is unset", "  ", "", "YIGONG", "HUB"},
+		{"escaped", "A|B", "C^D", `A\F\B`, `C\S\D`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := fhirv2.Header{ReceivingApplication: "LIS", ReceivingFacility: "TOWN1", ControlID: "S1", Time: at,
+				SendingApplication: tc.app, SendingFacility: tc.fac}
+			m, err := e.PatientUpdate(h, patient(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := m.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			msh := strings.SplitN(strings.SplitN(string(raw), "\r", 2)[0], "|", 6)
+			if msh[2] != tc.want3 || msh[3] != tc.want4 {
+				t.Errorf("MSH-3, MSH-4 = %q, %q; want %q, %q", msh[2], msh[3], tc.want3, tc.want4)
+			}
+			if msh[4] != "LIS" {
+				t.Errorf("MSH-5 = %q, want LIS", msh[4])
+			}
+		})
+	}
+}

@@ -249,6 +249,38 @@ func (b *builder) immunization(orcLoc, l segLoc) error {
 		key = b.derivedKey("Immunization", b.patientID, c, im.OccurrenceDateTime)
 		im.Identifier = append(im.Identifier, key)
 	}
-	b.add(im, l.String(), key, upsert)
+	ref := b.add(im, l.String(), key, upsert)
+	b.immunizationObservations(l, ref, key)
 	return nil
+}
+
+// immunizationObservations maps the OBX segments of the RXA's order
+// (VXU_V04.ORDER.OBSERVATION, up to the next ORC or RXA) to Observations
+// part of the Immunization, each with the NTEs after it as notes ("HL7
+// Message - FHIR R4_ VXU_V04" 12.6.1, OBX[Observation]: subject the
+// Patient, partOf the Immunization). The IG leaves mapping particular
+// ones (VIS document, funding eligibility) onto Immunization elements to a
+// future guide, so every one travels as an Observation. Their keys derive
+// from the Immunization's, so a re-sent or corrected VXU updates them.
+func (b *builder) immunizationObservations(rxa segLoc, im *r4.Reference, key r4.Identifier) {
+	oc := &orderCtx{report: &key, partOf: im, seen: map[string]int{}}
+	start := -1
+	for i, s := range b.segs {
+		if s.seg == rxa.seg {
+			start = i + 1
+			break
+		}
+	}
+	if start < 0 {
+		return
+	}
+	for i := start; i < len(b.segs); i++ {
+		l := b.segs[i]
+		if l.name == "ORC" || l.name == "RXA" {
+			return
+		}
+		if l.name == "OBX" {
+			b.observation(l, oc, b.segsAfter(l, "NTE"))
+		}
+	}
 }

@@ -25,6 +25,7 @@ type orderCtx struct {
 	effective string         // OBR-7
 	specimen  *r4.Reference
 	seen      map[string]int // observation key parts → count, for repeats
+	partOf    *r4.Reference  // the event the observations are part of (VXU: the Immunization)
 }
 
 // observation maps OBX → Observation ("HL7 Segment - FHIR R4_
@@ -96,6 +97,9 @@ func (b *builder) observation(l segLoc, oc *orderCtx, notes []segLoc) *r4.Refere
 	if oc != nil {
 		if oc.request != nil {
 			o.BasedOn = []r4.Reference{*oc.request}
+		}
+		if oc.partOf != nil {
+			o.PartOf = []r4.Reference{*oc.partOf}
 		}
 		o.Specimen = oc.specimen
 	}

@@ -42,6 +42,11 @@ type Config struct {
 	StrictAcceptAck bool `yaml:"strict_accept_ack"`
 	// Subscriptions send v2 notifications to downstream systems.
 	Subscriptions []Subscription `yaml:"subscriptions"`
+	// SendingApplication and SendingFacility fill MSH-3 and MSH-4 of the
+	// notifications the hub sends (default "YIGONG" and the hub's
+	// institution); a subscription may override them.
+	SendingApplication string `yaml:"sending_application"`
+	SendingFacility    string `yaml:"sending_facility"`
 	// Delivery settings of the outbound MLLP client.
 	Outbound Outbound `yaml:"outbound"`
 }
@@ -104,6 +109,11 @@ type Subscription struct {
 	// Application and Facility fill MSH-5/MSH-6 of the messages sent.
 	Application string `yaml:"application"`
 	Facility    string `yaml:"facility"`
+	// SendingApplication and SendingFacility fill MSH-3/MSH-4 of the
+	// messages sent, when the receiver knows the hub by another name than
+	// Config.SendingApplication/SendingFacility; empty: those.
+	SendingApplication string `yaml:"sending_application"`
+	SendingFacility    string `yaml:"sending_facility"`
 	// Sender is the inbox partition (MSH-3.1^MSH-4.1) of the receiver's
 	// own messages, whose writes it is not told about; default
 	// Application^Facility (Application^Application without a facility).
@@ -124,6 +134,9 @@ const (
 	EventPatientUpdate = "patient-update"
 	EventOrderPlaced   = "order-placed"
 )
+
+// DefaultSendingApplication is MSH-3 of notifications unless configured.
+const DefaultSendingApplication = "YIGONG"
 
 // DefaultAddr is the MLLP port `make run` listens on.
 const DefaultAddr = "127.0.0.1:2575"
@@ -183,12 +196,22 @@ func (c *Config) Validate(institution string) error {
 		if len(s.Events) == 0 {
 			bad("subscriptions[%d]: no events", i)
 		}
+		for _, f := range []struct{ name, v string }{{"sending_application", s.SendingApplication}, {"sending_facility", s.SendingFacility}} {
+			if hasControl(f.v) {
+				bad("subscriptions[%d].%s %q: control characters", i, f.name, f.v)
+			}
+		}
 		for _, e := range s.Events {
 			switch e {
 			case EventReportFinal, EventPatientUpdate, EventOrderPlaced:
 			default:
 				bad("subscriptions[%d]: unknown event %q (want %s, %s or %s)", i, e, EventReportFinal, EventPatientUpdate, EventOrderPlaced)
 			}
+		}
+	}
+	for _, f := range []struct{ name, v string }{{"sending_application", c.SendingApplication}, {"sending_facility", c.SendingFacility}} {
+		if hasControl(f.v) {
+			bad("%s %q: control characters", f.name, f.v)
 		}
 	}
 	if c.Workers < -1 || c.MaxAttempts < 0 || c.GroupCommit < 0 || c.Backoff < 0 || c.MaxBackoff < 0 {
@@ -255,4 +278,10 @@ func (c Config) withDefaults() Config {
 		c.Outbound.MaxAttempts = 10
 	}
 	return c
+}
+
+// hasControl reports whether s holds a control character, which no MSH
+// field may carry (a CR would end the segment).
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }

@@ -92,7 +92,14 @@ type ownIndex struct {
 }
 
 func newNotifier(s *Service, institution string) (*notifier, error) {
-	enc, err := fhirv2.New(fhirv2.Config{Application: "YIGONG", Facility: institution,
+	app, fac := s.cfg.SendingApplication, s.cfg.SendingFacility
+	if strings.TrimSpace(app) == "" {
+		app = DefaultSendingApplication
+	}
+	if strings.TrimSpace(fac) == "" {
+		fac = institution
+	}
+	enc, err := fhirv2.New(fhirv2.Config{Application: app, Facility: fac,
 		Authorities: s.cfg.Mapping.Authorities, ResidentIDAuthorities: s.cfg.Mapping.ResidentIDAuthorities,
 		CodeSystems: s.cfg.Mapping.CodeSystems, LocalSystemBase: s.cfg.Mapping.LocalSystemBase})
 	if err != nil {
@@ -353,7 +360,8 @@ func (n *notifier) notifications(ctx context.Context, c store.Change) ([]store.Q
 		err := ev.fail
 		if err == nil {
 			var msg *hl7v2.Message
-			msg, err = ev.build(fhirv2.Header{ReceivingApplication: sub.Application, ReceivingFacility: sub.Facility, ControlID: ctl})
+			msg, err = ev.build(fhirv2.Header{ReceivingApplication: sub.Application, ReceivingFacility: sub.Facility, ControlID: ctl,
+				SendingApplication: sub.SendingApplication, SendingFacility: sub.SendingFacility})
 			if err == nil {
 				item.Body, err = msg.Encode()
 			}

@@ -244,10 +244,14 @@ func TestNotifications(t *testing.T) {
 			rcv := startReceiver(t, py, addr, filepath.Join(t.TempDir(), "got.hl7"), "AA")
 			hub := engine.Start(t, func(c *server.Config) {
 				c.MLLP.Mapping.Authorities = map[string]string{"HIS1": notifyMRN}
+				// MSH-3 of the hub, MSH-4 by default its institution; the
+				// EMR knows the hub by other names.
+				c.MLLP.SendingApplication = "CDR"
 				c.MLLP.Subscriptions = []hl7.Subscription{
 					{Name: "lis", Destination: addr, Application: "LIS", Facility: "TOWN1",
 						Events: []string{hl7.EventPatientUpdate, hl7.EventReportFinal, hl7.EventOrderPlaced}},
-					{Name: "emr", Destination: addr, Application: "EMR", Facility: "TOWN1", Events: []string{hl7.EventPatientUpdate}},
+					{Name: "emr", Destination: addr, Application: "EMR", Facility: "TOWN1", Events: []string{hl7.EventPatientUpdate},
+						SendingApplication: "HUB-EMR", SendingFacility: "COUNTY"},
 				}
 			})
 			pid := fhirWrite(t, hub, "Patient", "", patientJSON("P-1", "王", "珅"))
@@ -323,7 +327,10 @@ func TestNotifications(t *testing.T) {
 			for _, m := range got {
 				checks := map[string]string{"MSH-3": field(m, "MSH", 3), "MSH-4": field(m, "MSH", 4), "MSH-6": field(m, "MSH", 6),
 					"MSH-12": field(m, "MSH", 12), "MSH-18": field(m, "MSH", 18)}
-				wantH := map[string]string{"MSH-3": "YIGONG", "MSH-4": "default", "MSH-6": "TOWN1", "MSH-12": "2.5.1", "MSH-18": "UNICODE UTF-8"}
+				wantH := map[string]string{"MSH-3": "CDR", "MSH-4": "default", "MSH-6": "TOWN1", "MSH-12": "2.5.1", "MSH-18": "UNICODE UTF-8"}
+				if field(m, "MSH", 5) == "EMR" {
+					wantH["MSH-3"], wantH["MSH-4"] = "HUB-EMR", "COUNTY"
+				}
 				for k, v := range wantH {
 					if checks[k] != v {
 						t.Errorf("%s = %q, want %q", k, checks[k], v)
@@ -439,6 +446,10 @@ func TestSubscriptionConfig(t *testing.T) {
 		{"no events", []hl7.Subscription{{Destination: "127.0.0.1:1"}}, "no events"},
 		{"unknown event", []hl7.Subscription{{Destination: "127.0.0.1:1", Events: []string{"lab-ready"}}}, "unknown event"},
 		{"duplicate name", []hl7.Subscription{ok, ok}, "duplicate name"},
+		{"sending names", []hl7.Subscription{{Destination: "127.0.0.1:1", Events: []string{hl7.EventPatientUpdate},
+			SendingApplication: "CDR", SendingFacility: "县医院"}}, ""},
+		{"control character in sending application", []hl7.Subscription{{Destination: "127.0.0.1:1", Events: []string{hl7.EventPatientUpdate},
+			SendingApplication: "CDR\r"}}, "sending_application"},
 		{"duplicate default name", []hl7.Subscription{{Destination: "127.0.0.1:1", Events: []string{hl7.EventPatientUpdate}},
 			{Destination: "127.0.0.1:1", Events: []string{hl7.EventOrderPlaced}}}, "duplicate name"},
 	}

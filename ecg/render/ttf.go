@@ -40,16 +40,27 @@ type Font struct {
 
 // FindFont loads the first font found at [FontPaths].
 func FindFont() (*Font, error) {
+	p, err := FindFontPath()
+	if err != nil {
+		return nil, err
+	}
+	return LoadFont(p)
+}
+
+// FindFontPath returns the first of [FontPaths] that names a file, without
+// reading it: a caller may load the font (megabytes) only when it first
+// draws text that needs it.
+func FindFontPath() (string, error) {
 	for _, p := range FontPaths {
-		f, err := LoadFont(p)
-		if err == nil {
-			return f, nil
+		st, err := os.Stat(p)
+		if err == nil && !st.IsDir() {
+			return p, nil
 		}
-		if !errors.Is(err, os.ErrNotExist) {
-			return nil, err
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("render: font: %w", err)
 		}
 	}
-	return nil, fmt.Errorf("%w at %s (install fonts-wqy-microhei)", ErrNoFont, strings.Join(FontPaths, ", "))
+	return "", fmt.Errorf("%w at %s (install fonts-wqy-microhei)", ErrNoFont, strings.Join(FontPaths, ", "))
 }
 
 // LoadFont reads a TrueType font or collection from path.

@@ -135,6 +135,11 @@ type DICOMIndex interface {
 	// QueryDICOM returns the rows of q.Level selected by q, ordered by
 	// study, series and instance number.
 	QueryDICOM(ctx context.Context, q DICOMQuery) ([]DICOMRecord, error)
+	// DICOMInstanceBlob returns the blob key of the SOP instance the
+	// institution holds, or "" when it holds none: the cheap check an
+	// instance is put through before its blob is written (one fixed
+	// statement an engine may keep prepared).
+	DICOMInstanceBlob(ctx context.Context, institution, sopInstanceUID string) (blobKey string, err error)
 	// DICOMStudiesToSync returns up to limit studies whose ImagingStudy is
 	// behind their index (Seq > SyncedSeq), oldest change first.
 	DICOMStudiesToSync(ctx context.Context, limit int) ([]DICOMRecord, error)

@@ -93,9 +93,10 @@ func (s *Store) PutBytes(ctx context.Context, parts ...[]byte) (key string, size
 }
 
 // Pending is a blob written to a temporary file: Sync makes it durable
-// under its key (fsync, rename, folder fsync). Callers overlap Sync with
-// other durable work (the index commit) and acknowledge after both; until
-// Sync returns, the key may name no file.
+// under its key (fsync, rename, folder fsync), Discard drops it. Callers
+// overlap Sync with other durable work (the index commit) and acknowledge
+// after both; until Sync returns, the key may name no file. A Pending is
+// used by one goroutine at a time.
 type Pending struct {
 	Key  string
 	Size int64
@@ -104,13 +105,35 @@ type Pending struct {
 }
 
 // Sync makes the blob durable; it is a no-op for content already stored.
-// Call it once.
+// Call Sync or Discard once.
 func (p *Pending) Sync() error {
 	if p.f == nil {
 		return nil
 	}
-	_, _, err := p.s.finish(p.f, p.Key, p.Size)
+	f := p.f
+	p.f = nil
+	_, _, err := p.s.finish(f, p.Key, p.Size)
 	return err
+}
+
+// Discard drops a blob that will not be used (its instance was refused or
+// its request abandoned): the temporary file is closed and removed, and
+// the key names no new file. Content that was already stored stays. Call
+// Sync or Discard once; Discard after Sync does nothing.
+func (p *Pending) Discard() error {
+	if p.f == nil {
+		return nil
+	}
+	f := p.f
+	p.f = nil
+	cerr := f.Close()
+	if err := os.Remove(f.Name()); err != nil {
+		return fmt.Errorf("blobs: discard %s: %w", p.Key, err)
+	}
+	if cerr != nil {
+		return fmt.Errorf("blobs: discard %s: %w", p.Key, cerr)
+	}
+	return nil
 }
 
 // Stage writes the concatenation of parts to a temporary file and returns

@@ -96,3 +96,53 @@ func TestCrashLeftovers(t *testing.T) {
 		t.Fatal("leftover not removed")
 	}
 }
+
+func TestStageDiscard(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		held    bool // the content was stored before it was staged
+		sync    bool // Sync before Discard
+		wantHas bool
+	}{
+		{"new content", false, false, false},
+		{"content already held", true, false, true},
+		{"discard after sync", false, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			content := []byte("instance " + tc.name)
+			if tc.held {
+				if _, _, err := s.PutBytes(ctx, content); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, err := s.Stage(ctx, content[:4], content[4:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.sync {
+				if err := p.Sync(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := p.Discard(); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Discard(); err != nil { // a second call does nothing
+				t.Fatal(err)
+			}
+			if got := s.Has(ctx, keyOf(content)); got != tc.wantHas {
+				t.Fatalf("Has after Discard = %v, want %v", got, tc.wantHas)
+			}
+			if tmp, _ := os.ReadDir(filepath.Join(s.Dir(), "tmp")); len(tmp) != 0 {
+				t.Fatalf("temporary files left: %d", len(tmp))
+			}
+		})
+	}
+}

@@ -16,7 +16,15 @@
 // final name and fsyncs the folder that now holds it (and the fan-out folders
 // it created) before returning, so a blob whose key a caller has committed
 // elsewhere survives a crash or power loss. A crash mid-write leaves only a
-// temporary file, removed at the next Open.
+// temporary file, removed at the next Open. Stage splits Put in two: the
+// content is written to a temporary file, and the caller then either makes
+// it durable (Pending.Sync, alongside its own commit) or drops it
+// (Pending.Discard, when the instance will not be acknowledged).
+//
+// Each blob fsyncs its file and its folder. Sharing the folder fsync among
+// the blobs of one index commit would save little: with 256 folders, the
+// few instances of a C-STORE group rarely share one (50 STOW-RS parts
+// share about 5).
 //
 // # Production
 //

@@ -165,14 +165,26 @@ func (b *Batch) Wait() []Result {
 		case p.blob == nil: // already held
 			res[i].Ingested = p.in
 		default:
-			p.synced = make(chan error, 1)
-			go func() { p.synced <- p.blob.Sync() }()
 			ps = append(ps, p)
 			idx = append(idx, i)
 		}
 	}
 	if len(ps) == 0 {
 		return res
+	}
+	// The sender is gone (a STOW-RS client that hung up mid-body, an
+	// association aborted): nothing will be acknowledged, so the staged
+	// blobs are dropped rather than left without rows.
+	if err := ctx.Err(); err != nil {
+		for k, p := range ps {
+			p.discard(ctx, s)
+			res[idx[k]].Err = fmt.Errorf("dicom: ingest %s: %w", p.in.SOPInstanceUID, err)
+		}
+		return res
+	}
+	for _, p := range ps {
+		p.synced = make(chan error, 1)
+		go func() { p.synced <- p.blob.Sync() }()
 	}
 	// The blobs' fsync, rename and folder fsync run alongside the index
 	// commit: both are durable before Success. Should the machine fail
@@ -209,6 +221,16 @@ func (b *Batch) Wait() []Result {
 		}
 	}
 	return res
+}
+
+// discard drops p's staged blob, if any.
+func (p *pending) discard(ctx context.Context, s *Service) {
+	if p.blob == nil {
+		return
+	}
+	if err := p.blob.Discard(); err != nil {
+		s.log.WarnContext(ctx, "dicom: drop a staged blob", "sop_instance_uid", p.in.SOPInstanceUID, "err", err)
+	}
 }
 
 // prepareWorkers bounds the items of one batch prepared at once.
@@ -270,9 +292,8 @@ func (s *Service) prepare(ctx context.Context, source string, ts uid.TransferSyn
 	}
 	heldc := make(chan held, 1)
 	go func() {
-		have, err := s.index.QueryDICOM(ctx, store.DICOMQuery{Institution: in.Institution, Level: store.DICOMImage,
-			SOPUIDs: []string{in.SOPInstanceUID}, NoHeaders: true, Limit: 1})
-		heldc <- held{yes: err == nil && len(have) > 0 && s.opts.Blobs.Has(ctx, have[0].BlobKey), err: err}
+		key, err := s.index.DICOMInstanceBlob(ctx, in.Institution, in.SOPInstanceUID)
+		heldc <- held{yes: err == nil && key != "" && s.opts.Blobs.Has(ctx, key), err: err}
 	}()
 	var hdrErr error
 	sub := func(keep func(dicom.Tag) bool) []byte {

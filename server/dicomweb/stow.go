@@ -101,7 +101,9 @@ func (h *handler) stow(c echo.Context) error {
 			}
 		}
 		// The parts already read are stored all the same (a resent
-		// request finds them held); the request is refused.
+		// request finds them held); the request is refused. When the
+		// body was cut because the client went away, the request's
+		// context is done and Wait drops the staged blobs instead.
 		batch.Wait()
 		return echo.NewHTTPError(http.StatusBadRequest, "dicomweb: STOW-RS body: "+err.Error())
 	}

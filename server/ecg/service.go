@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -36,7 +37,10 @@ type Config struct {
 	// Font is a TrueType font file with Chinese glyphs for the PDF
 	// reports; "" looks at render.FontPaths (the Debian package
 	// fonts-wqy-microhei). Without one, Chinese text in the PDF becomes
-	// "?" and a warning is logged at start.
+	// "?" and a warning is logged at start. A configured file that is
+	// missing stops the start; the font is read at the first report (a
+	// file that is no usable font is then logged, and Chinese text drawn
+	// as "?").
 	Font string `yaml:"font"`
 }
 
@@ -97,7 +101,13 @@ type Service struct {
 	opts   Options
 	log    *slog.Logger
 	mapper *ecgfhir.Mapper
-	font   *render.Font // nil: Chinese text is drawn as "?"
+	// fontPath is the CJK font's file ("": none, Chinese text is drawn
+	// as "?"); the font (megabytes) is read when the first report is
+	// rendered, not at start, so that a hub that never renders one does
+	// not keep it resident.
+	fontPath string
+	fontOnce sync.Once
+	font     *render.Font // set by fontOnce; nil when it could not be loaded
 
 	mu   sync.Mutex // guards stop
 	stop context.CancelFunc
@@ -123,15 +133,38 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ecg: %w", err)
 	}
-	var font *render.Font
-	if opts.Font != "" {
-		if font, err = render.LoadFont(opts.Font); err != nil {
+	// The font's file is checked now (a configured one that is missing
+	// stops the start; none found is warned about), its content read at
+	// the first report.
+	fontPath := opts.Font
+	if fontPath != "" {
+		if st, err := os.Stat(fontPath); err != nil {
 			return nil, fmt.Errorf("ecg: font: %w", err)
+		} else if st.IsDir() {
+			return nil, fmt.Errorf("ecg: font: %s is a folder", fontPath)
 		}
-	} else if font, err = render.FindFont(); err != nil {
+	} else if fontPath, err = render.FindFontPath(); err != nil {
 		opts.Log.Warn("ECG reports will show Chinese text as ?", "err", err)
 	}
-	return &Service{opts: opts, log: opts.Log, mapper: m, font: font}, nil
+	return &Service{opts: opts, log: opts.Log, mapper: m, fontPath: fontPath}, nil
+}
+
+// reportFont returns the CJK font, reading it on first use; nil when there
+// is none or it cannot be read (then Chinese text is drawn as "?", and the
+// reason is logged once).
+func (s *Service) reportFont(ctx context.Context) *render.Font {
+	s.fontOnce.Do(func() {
+		if s.fontPath == "" {
+			return
+		}
+		f, err := render.LoadFont(s.fontPath)
+		if err != nil {
+			s.log.WarnContext(ctx, "ECG reports will show Chinese text as ?", "err", err)
+			return
+		}
+		s.font = f
+	})
+	return s.font
 }
 
 // Start starts the watched folder (when configured). The watcher runs
@@ -241,7 +274,7 @@ func (s *Service) Ingest(ctx context.Context, raw []byte) (*Result, error) {
 	rep := analysis.Measure(rec)
 	findings := append(analysis.Critical(rec, rep), quality.Check(rec, rep)...)
 	var pdf bytes.Buffer
-	if err := render.PDF(&pdf, rec, render.Options{Measurements: rep.Measurements, Findings: findings, Font: s.font}); err != nil {
+	if err := render.PDF(&pdf, rec, render.Options{Measurements: rep.Measurements, Findings: findings, Font: s.reportFont(ctx)}); err != nil {
 		return nil, fmt.Errorf("ecg: render: %w", err)
 	}
 	in := ecgfhir.Input{Record: rec, Original: raw, Measurements: rep.Measurements, Findings: findings,

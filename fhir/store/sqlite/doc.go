@@ -29,7 +29,7 @@
 // that into SQLITE_BUSY retries. Throughput comes from batching (a 100-entry
 // transaction Bundle is one commit) and from keeping the writer's critical
 // section short: the write path's statements are prepared once on the
-// writer connection (sqlstore.HotStatements; multi-row INSERTs come in
+// writer connection (sqlstore.HotStatements and sqlstore.DICOMHotStatements; multi-row INSERTs come in
 // power-of-two sizes so their texts repeat, and run as INSERT OR FAIL, which
 // needs no statement journal), the writer has a 32 MiB page cache and
 // in-memory temporary storage, and index rows are computed by the

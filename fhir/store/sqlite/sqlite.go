@@ -146,7 +146,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	// Prepared now, while no transaction holds the one writer connection
 	// (database/sql prepares a DB-level statement on a free connection).
 	hot := map[string]*sql.Stmt{}
-	for _, text := range db.Engine.HotStatements() {
+	for _, text := range append(db.Engine.HotStatements(), db.Engine.DICOMHotStatements()...) {
 		st, err := writer.PrepareContext(ctx, orFail(positional(text)))
 		if err != nil {
 			db.Close()
@@ -155,6 +155,12 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		hot[text] = st
 	}
 	db.hot = hot
+	// The reads that run for every instance a DICOM peer sends (the
+	// duplicate check) are prepared from the start too.
+	if err := db.readerStmts.preload(ctx, db.Engine.DICOMReadStatements()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: prepare: %w", path, err)
+	}
 	return db, nil
 }
 

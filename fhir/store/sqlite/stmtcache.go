@@ -88,6 +88,20 @@ func (c *stmtCache) prepareQueued() {
 	}
 }
 
+// preload prepares texts now (Open, while the pool is idle).
+func (c *stmtCache) preload(ctx context.Context, texts []string) error {
+	for _, text := range texts {
+		st, err := c.db.PrepareContext(ctx, orFail(positional(text)))
+		if err != nil {
+			return err
+		}
+		c.mu.Lock()
+		c.m[text] = st
+		c.mu.Unlock()
+	}
+	return nil
+}
+
 // close stops the preparation and closes the statements; the pool must
 // have no transaction running (DB.Close's contract).
 func (c *stmtCache) close() {

@@ -10,8 +10,8 @@ import (
 
 // RunDICOMIndex checks an engine's DICOM index (store.DICOMIndex and
 // store.DICOMIndexTx): instances create studies and series, a second store
-// of an instance writes nothing, queries filter by level, the sync and
-// routing bookkeeping.
+// of an instance writes nothing, queries filter by level, the duplicate
+// check (DICOMInstanceBlob), the sync and routing bookkeeping.
 func RunDICOMIndex(t *testing.T, open Open) {
 	ctx := context.Background()
 	st := open(t)
@@ -94,6 +94,24 @@ func RunDICOMIndex(t *testing.T, open Open) {
 	in := q(store.DICOMQuery{Level: store.DICOMImage, SOPUIDs: []string{"1.2.1.1.2"}})[0]
 	if in.BlobKey != "k" || string(in.Header) != "\x03" || in.InstanceNumber != 2 {
 		t.Errorf("instance: %+v", in)
+	}
+
+	// The duplicate check before a store.
+	blobTests := []struct {
+		name, institution, sop, want string
+	}{
+		{"held", "h1", "1.2.1.1.2", "k"},
+		{"other institution", "h2", "1.2.1.1.2", ""},
+		{"not held", "h1", "1.2.1.1.9", ""},
+		{"empty uid", "h1", "", ""},
+	}
+	for _, tc := range blobTests {
+		t.Run("blob "+tc.name, func(t *testing.T) {
+			got, err := ix.DICOMInstanceBlob(ctx, tc.institution, tc.sop)
+			if err != nil || got != tc.want {
+				t.Fatalf("DICOMInstanceBlob(%q, %q) = %q, %v; want %q", tc.institution, tc.sop, got, err, tc.want)
+			}
+		})
 	}
 
 	// Sync bookkeeping.

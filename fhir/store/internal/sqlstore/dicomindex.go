@@ -31,9 +31,7 @@ func (t *Tx) PutDICOMInstance(ctx context.Context, in *store.DICOMInstance, rout
 		received = t.e.now()
 	}
 	at := received.UnixMicro()
-	n, err := t.c.Exec(ctx, `INSERT INTO dicom_instances (institution, sop_uid, study_uid, series_uid, sop_class_uid,
- transfer_syntax, instance_number, blob_key, size, header, bulk_tags, source, received_at)
- VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (institution, sop_uid) DO NOTHING`,
+	n, err := t.c.Exec(ctx, putDICOMInstanceSQL,
 		in.Institution, in.SOPInstanceUID, in.StudyUID, in.SeriesUID, in.SOPClassUID, in.TransferSyntax,
 		in.InstanceNumber, in.BlobKey, in.Size, nonNil(in.Header), in.BulkTags, in.Source, at)
 	if err != nil {
@@ -43,10 +41,7 @@ func (t *Tx) PutDICOMInstance(ctx context.Context, in *store.DICOMInstance, rout
 		return false, nil
 	}
 	var seriesCount int64
-	if err := t.c.QueryRow(ctx, `INSERT INTO dicom_series (institution, study_uid, series_uid, modality, num_instances, header)
- VALUES ($1,$2,$3,$4,1,$5) ON CONFLICT (institution, series_uid) DO UPDATE SET
- num_instances = dicom_series.num_instances + 1, header = excluded.header, modality = excluded.modality
- RETURNING num_instances`,
+	if err := t.c.QueryRow(ctx, putDICOMSeriesSQL,
 		in.Institution, in.StudyUID, in.SeriesUID, in.Modality, nonNil(in.SeriesHeader)).Scan(&seriesCount); err != nil {
 		return false, t.e.wrap(op, err)
 	}
@@ -55,14 +50,7 @@ func (t *Tx) PutDICOMInstance(ctx context.Context, in *store.DICOMInstance, rout
 		newSeries = 1
 	}
 	var mods string
-	if err := t.c.QueryRow(ctx, `INSERT INTO dicom_studies (institution, study_uid, patient_id, issuer, accession, study_date,
- modalities, num_series, num_instances, header, seq, synced_seq, imaging_study, updated_at)
- VALUES ($1,$2,$3,$4,$5,$6,$7,1,1,$8,1,0,'',$9) ON CONFLICT (institution, study_uid) DO UPDATE SET
- patient_id = excluded.patient_id, issuer = excluded.issuer, accession = excluded.accession,
- study_date = excluded.study_date, num_series = dicom_studies.num_series + $10,
- num_instances = dicom_studies.num_instances + 1, header = excluded.header,
- seq = dicom_studies.seq + 1, updated_at = excluded.updated_at
- RETURNING modalities`,
+	if err := t.c.QueryRow(ctx, putDICOMStudySQL,
 		in.Institution, in.StudyUID, in.PatientID, in.IssuerOfPatientID, in.AccessionNumber, in.StudyDate,
 		in.Modality, nonNil(in.StudyHeader), at, newSeries).Scan(&mods); err != nil {
 		return false, t.e.wrap(op, err)
@@ -75,8 +63,7 @@ func (t *Tx) PutDICOMInstance(ctx context.Context, in *store.DICOMInstance, rout
 		}
 	}
 	for _, dest := range routes {
-		if _, err := t.c.Exec(ctx, `INSERT INTO dicom_routes (institution, destination, sop_uid, attempts, next_at, last_error, created_at)
- VALUES ($1,$2,$3,0,$4,'',$4)`, in.Institution, dest, in.SOPInstanceUID, at); err != nil {
+		if _, err := t.c.Exec(ctx, putDICOMRouteSQL, in.Institution, dest, in.SOPInstanceUID, at); err != nil {
 			return false, t.e.wrap(op, err)
 		}
 	}

@@ -55,6 +55,20 @@ type HTTP struct {
 	TLSKey  string `yaml:"tls_key"`
 }
 
+// FHIRBase is the public base of the FHIR API: BaseURL, else
+// http(s)://addr/fhir (https when TLS is configured). addr is the listen
+// address, or the address actually bound.
+func (h HTTP) FHIRBase(addr string) string {
+	if h.BaseURL != "" {
+		return h.BaseURL
+	}
+	scheme := "http://"
+	if h.TLSCert != "" {
+		scheme = "https://"
+	}
+	return scheme + addr + "/fhir"
+}
+
 // Store selects the resource store.
 type Store struct {
 	// DSN is "sqlite:PATH", a "postgres://..." URL, or "" for SQLite in the data folder.

@@ -188,18 +188,11 @@ func (s *Server) HTTPAddr() net.Addr {
 
 // BaseURL is the public base URL of the FHIR API.
 func (s *Server) BaseURL() string {
-	if s.cfg.HTTP.BaseURL != "" {
-		return s.cfg.HTTP.BaseURL
-	}
 	addr := s.cfg.HTTP.Addr
 	if a := s.HTTPAddr(); a != nil {
 		addr = a.String()
 	}
-	scheme := "http://"
-	if s.cfg.HTTP.TLSCert != "" {
-		scheme = "https://"
-	}
-	return scheme + addr + "/fhir"
+	return s.cfg.HTTP.FHIRBase(addr)
 }
 
 // Shutdown stops accepting connections and waits for in-flight requests

@@ -92,14 +92,7 @@ func (h hubTarget) client(build func() (server.Config, error)) (*remoteHub, erro
 		if err != nil {
 			return nil, err
 		}
-		base = cfg.HTTP.BaseURL
-		if base == "" {
-			scheme := "http://"
-			if cfg.HTTP.TLSCert != "" {
-				scheme = "https://"
-			}
-			base = scheme + cfg.HTTP.Addr
-		}
+		base = cfg.HTTP.FHIRBase(cfg.HTTP.Addr)
 	}
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {

@@ -48,14 +48,7 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		*key = server.DemoBackendKeyPath(cfg.DataDir)
 	}
 	if *base == "" {
-		*base = cfg.HTTP.BaseURL
-	}
-	if *base == "" {
-		scheme := "http://"
-		if cfg.HTTP.TLSCert != "" {
-			scheme = "https://"
-		}
-		*base = scheme + cfg.HTTP.Addr + "/fhir"
+		*base = cfg.HTTP.FHIRBase(cfg.HTTP.Addr)
 	}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	tokenURL, err := discoverTokenURL(ctx, hc, strings.TrimSuffix(*base, "/"))

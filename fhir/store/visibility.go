@@ -36,12 +36,6 @@ func (v Visibility) SeesInstitution(institution string) bool {
 	return slices.Contains(v.Institutions, institution)
 }
 
-// SeesPatient reports whether v sees the given patient (whole institution
-// or shared).
-func (v Visibility) SeesPatient(p PatientRef) bool {
-	return v.SeesInstitution(p.Institution) || slices.Contains(v.Patients, p)
-}
-
 type visibilityKey struct{}
 
 // WithVisibility returns a context whose store reads see only v.

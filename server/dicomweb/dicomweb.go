@@ -3,7 +3,6 @@ package dicomweb
 import (
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -71,41 +70,10 @@ func Register(g *echo.Group, opts Options) {
 }
 
 // cors lets browser viewers (OHIF) from the allowed origins call the API
-// from another page (the Fetch standard's CORS protocol): an allowed
-// origin is echoed in Access-Control-Allow-Origin, never "*", so that
-// requests with an Authorization header work; any other origin gets no
-// CORS headers (its browser then withholds the answer) and its preflight
-// is refused. Requests without Origin (not from a browser page) pass
-// unchanged.
+// from another page (auth.CORS).
 func cors(allowed []string) echo.MiddlewareFunc {
-	allowed = slices.Clone(allowed)
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			req := c.Request()
-			origin := req.Header.Get("Origin")
-			if origin == "" {
-				return next(c)
-			}
-			hd := c.Response().Header()
-			hd.Add("Vary", "Origin")
-			preflight := req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != ""
-			if !slices.Contains(allowed, origin) {
-				if preflight {
-					return c.NoContent(http.StatusForbidden)
-				}
-				return next(c)
-			}
-			hd.Set("Access-Control-Allow-Origin", origin)
-			hd.Set("Access-Control-Expose-Headers", "Content-Type, Content-Length, Content-Location, Warning")
-			if preflight {
-				hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-				hd.Set("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type")
-				hd.Set("Access-Control-Max-Age", "600")
-				return c.NoContent(http.StatusNoContent)
-			}
-			return next(c)
-		}
-	}
+	return auth.CORS{Origins: allowed, Methods: "GET, POST, OPTIONS", AllowHeaders: "Accept, Authorization, Content-Type",
+		Expose: "Content-Type, Content-Length, Content-Location, Warning"}.Middleware()
 }
 
 // service returns the running service or answers 503.

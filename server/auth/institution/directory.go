@@ -154,7 +154,7 @@ func (d *Directory) Visibility(ctx context.Context, institution string) (v store
 	if known {
 		v = t.Visible(institution, shares, now)
 	} else { // not declared: its own data, and what is referred to it
-		v = (&Tree{nodes: map[string]Node{institution: {ID: institution, Kind: Township}}}).Visible(institution, shares, now)
+		v = withShares(Visibility{Institutions: []string{institution}}, institution, shares, now)
 	}
 	d.vis[institution] = cached{v: v, restricted: true, at: now}
 	return v, true, nil

@@ -167,16 +167,20 @@ type PatientRef = store.PatientRef
 // Visible answers which data a caller of institution may see at instant
 // now, given the current shares.
 func (t *Tree) Visible(institution string, shares []Share, now time.Time) Visibility {
-	var v Visibility
 	n, ok := t.nodes[institution]
 	if !ok {
-		return v // an unknown institution sees nothing
+		return Visibility{} // an unknown institution sees nothing
 	}
+	v := Visibility{Institutions: []string{institution}}
 	if n.Kind.SeesBelow() {
 		v.Institutions = t.Below(institution)
-	} else {
-		v.Institutions = []string{institution}
 	}
+	return withShares(v, institution, shares, now)
+}
+
+// withShares adds to v the patients shared with institution that are
+// still valid at now and not already seen whole.
+func withShares(v Visibility, institution string, shares []Share, now time.Time) Visibility {
 	for _, s := range shares {
 		if s.To != institution || (!s.Until.IsZero() && !now.Before(s.Until)) || slices.Contains(v.Institutions, s.Owner) {
 			continue

@@ -53,7 +53,7 @@ func TestVisible(t *testing.T) {
 		}
 	}
 	v := tr.Visible("th-02", shares, now)
-	if !v.SeesPatient(PatientRef{Institution: "th-01", ID: "p1"}) || v.SeesPatient(PatientRef{Institution: "th-01", ID: "p2"}) || v.SeesInstitution("th-01") || v.SeesPatient(PatientRef{Institution: "county", ID: "p1"}) {
+	if !slices.Contains(v.Patients, PatientRef{Institution: "th-01", ID: "p1"}) || slices.Contains(v.Patients, PatientRef{Institution: "th-01", ID: "p2"}) || v.SeesInstitution("th-01") || v.SeesInstitution("county") {
 		t.Error("Sees")
 	}
 	if !tr.IsWithin("th-01", "hc") || tr.IsWithin("hc", "th-01") {

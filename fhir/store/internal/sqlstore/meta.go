@@ -147,6 +147,8 @@ func validID(id string) bool {
 // rows land at the right edge of the B-trees), lower-case with dashes.
 func newID(now time.Time) string { return store.NewID(now) }
 
+var institutionSystemBytes = []byte(store.InstitutionTagSystem)
+
 // withInstitutionTag returns the meta.tag array raw (nil: none) without any
 // tag of store.InstitutionTagSystem and with the owning institution's.
 func withInstitutionTag(raw json.RawMessage, institution string) (json.RawMessage, error) {
@@ -159,14 +161,16 @@ func withInstitutionTag(raw json.RawMessage, institution string) (json.RawMessag
 	out := make([]byte, 0, len(raw)+80)
 	out = append(out, '[')
 	for _, t := range tags {
-		var c struct {
-			System string `json:"system"`
-		}
-		if err := json.Unmarshal(t, &c); err != nil {
-			return nil, err
-		}
-		if c.System == store.InstitutionTagSystem {
-			continue
+		if bytes.Contains(t, institutionSystemBytes) { // only then decode it (every write passes here)
+			var c struct {
+				System string `json:"system"`
+			}
+			if err := json.Unmarshal(t, &c); err != nil {
+				return nil, err
+			}
+			if c.System == store.InstitutionTagSystem {
+				continue
+			}
 		}
 		out = append(out, t...)
 		out = append(out, ',')

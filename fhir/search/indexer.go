@@ -44,11 +44,17 @@ type Indexer struct {
 	byType map[string][]*Param                      // resource type -> its parameters (own; bases looked up)
 	byCode map[string]map[string]*model.SearchParam // custom parameters: type -> code -> definition
 	byURL  map[string]*model.SearchParam            // custom parameters by canonical URL
-	loaded bool                                     // SearchParameter resources of the store were loaded
+	// aliases: type -> code -> where the values of a core parameter that
+	// repeats others are found (alias.go); such parameters have no rows.
+	aliases map[string]map[string]store.ParamAlias
+	loaded  bool // SearchParameter resources of the store were loaded
 }
 
 // Interface guard.
-var _ store.Indexer = (*Indexer)(nil)
+var (
+	_ store.Indexer      = (*Indexer)(nil)
+	_ store.ParamAliaser = (*Indexer)(nil)
+)
 
 // Options configure an Indexer.
 type Options struct {
@@ -98,7 +104,31 @@ func NewIndexer(opts Options) (*Indexer, error) {
 			ix.byType[base] = append(ix.byType[base], p)
 		}
 	}
+	ix.aliases = findAliases(ix.byType)
 	return ix, nil
+}
+
+// ParamAlias implements store.ParamAliaser.
+func (ix *Indexer) ParamAlias(resourceType, code string) (store.ParamAlias, bool) {
+	ix.mu.RLock()
+	a, ok := ix.aliases[resourceType][code]
+	ix.mu.RUnlock()
+	return a, ok
+}
+
+// indexedParams returns Params(resourceType) without the aliases.
+func (ix *Indexer) indexedParams(resourceType string) []*Param {
+	ps := ix.Params(resourceType)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	al := ix.aliases[resourceType]
+	if len(al) == 0 {
+		return ps
+	}
+	return slices.DeleteFunc(ps, func(p *Param) bool {
+		_, ok := al[p.Def.Code]
+		return ok
+	})
 }
 
 // compile compiles an indexable parameter; nil for one that is not indexed
@@ -202,7 +232,7 @@ func (ix *Indexer) IndexNode(ctx context.Context, n *fhir.Node) ([]store.IndexEn
 	env := fhirpath.Env{Resolver: typeOnlyResolver{}}
 	var out []store.IndexEntry
 	group := 0
-	for _, p := range ix.Params(n.Type) {
+	for _, p := range ix.indexedParams(n.Type) {
 		res, err := p.expr.Evaluate(ctx, n, env)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -387,6 +417,13 @@ func (ix *Indexer) AddSearchParameter(n *fhir.Node) error {
 			ix.byType[base] = kept
 		}
 		ix.byCode[base][sp.Code] = sp
+		// The redefined parameter indexes its own values now, and no
+		// alias may read its rows as another's.
+		for code, a := range ix.aliases[base] {
+			if code == sp.Code || slices.Contains(a.Params, sp.Code) {
+				delete(ix.aliases[base], code)
+			}
+		}
 		if p != nil {
 			ix.byType[base] = append(ix.byType[base], p)
 		}

@@ -151,7 +151,6 @@ func TestIndexValues(t *testing.T) {
 		{"versioned reference", patient, store.IndexEntry{Param: "organization", Type: store.ParamReference, RefType: "Organization", RefID: "org1"}},
 		{"code", obs, store.IndexEntry{Param: "code", Type: store.ParamToken, System: "http://loinc.org", Code: "8867-4", Text: "心率 Heart rate"}},
 		{"subject", obs, store.IndexEntry{Param: "subject", Type: store.ParamReference, RefType: "Patient", RefID: "p1"}},
-		{"patient via resolve() is Patient", obs, store.IndexEntry{Param: "patient", Type: store.ParamReference, RefType: "Patient", RefID: "p1"}},
 		{"open period", obs, store.IndexEntry{Param: "date", Type: store.ParamDate,
 			Lo: time.Date(2024, 5, 1, 8, 30, 0, 0, cst), Hi: maxTime}},
 		{"value-quantity", obs, store.IndexEntry{Param: "value-quantity", Type: store.ParamQuantity,

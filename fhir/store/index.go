@@ -18,6 +18,28 @@ type Indexer interface {
 	Index(ctx context.Context, r *Resource) ([]IndexEntry, error)
 }
 
+// ParamAlias says where the values of a search parameter that keeps no index
+// rows of its own are found: in the rows of other parameters of the same
+// resource type. Many R4 parameters repeat others (Observation's patient is
+// subject.where(resolve() is Patient); combo-code is code | component.code):
+// indexing them again would write the same values twice.
+type ParamAlias struct {
+	// Params are the parameters whose rows hold the values: one for a
+	// restriction of another parameter, several for a union.
+	Params []string
+	// RefType, for a reference parameter, keeps only the rows that
+	// reference this resource type.
+	RefType string
+}
+
+// ParamAliaser is implemented by an Indexer that leaves some parameters to
+// the rows of others; the store then searches those rows instead.
+type ParamAliaser interface {
+	// ParamAlias returns the alias of parameter code on resourceType, if
+	// it has one.
+	ParamAlias(resourceType, code string) (ParamAlias, bool)
+}
+
 // IndexerFunc adapts a function to Indexer.
 type IndexerFunc func(ctx context.Context, r *Resource) ([]IndexEntry, error)
 

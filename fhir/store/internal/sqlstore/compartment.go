@@ -126,8 +126,8 @@ func anyOfSemiJoin(a *sqlArgs, r, typ string, types []string, alts []store.Filte
 				}
 				ors = append(ors, "("+c+")")
 			}
-			parts = append(parts, fmt.Sprintf("SELECT %s FROM %s i WHERE %s i.param = %s AND (%s)",
-				cols, indexTables[g.Type].name, typeCond(a, "i", t, ts), a.arg(g.Param), strings.Join(ors, " OR ")))
+			parts = append(parts, fmt.Sprintf("SELECT %s FROM %s i WHERE %s %s AND (%s)",
+				cols, indexTables[g.Type].name, typeCond(a, "i", t, ts), a.paramCond("i", t, ts, g.Param), strings.Join(ors, " OR ")))
 		}
 		return strings.Join(parts, " UNION ALL "), nil
 	}

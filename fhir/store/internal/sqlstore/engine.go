@@ -26,6 +26,8 @@ type Engine struct {
 	loc *time.Location
 	// insertVersionSQL is built once from d (insertVersionSQLFor).
 	insertVersionSQL string
+	// aliases is cfg.Indexer's store.ParamAliaser, if it is one.
+	aliases store.ParamAliaser
 
 	stats statsState
 }
@@ -76,6 +78,7 @@ var chinaStandardTime = time.FixedZone("CST", 8*3600)
 // New returns an engine.
 func New(b Backend, d Dialect, cfg Config) *Engine {
 	e := &Engine{b: b, d: d, cfg: cfg, loc: cfg.Location, insertVersionSQL: insertVersionSQLFor(d)}
+	e.aliases, _ = cfg.Indexer.(store.ParamAliaser)
 	if e.loc == nil {
 		e.loc = chinaStandardTime
 	}

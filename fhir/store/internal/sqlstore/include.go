@@ -64,7 +64,7 @@ func (e *Engine) includeOne(ctx context.Context, qr Querier, sp store.Include, f
 	var tOrder []string
 	for _, typ := range order {
 		for _, ids := range chunks(byType[typ], 500) {
-			a := &sqlArgs{}
+			a := &sqlArgs{aliases: e.aliases}
 			var sql string
 			if sp.Rev {
 				sql = `SELECT DISTINCT i.type, i.id FROM idx_reference i WHERE i.ref_type = ` + a.arg(typ) +
@@ -77,7 +77,11 @@ func (e *Engine) includeOne(ctx context.Context, qr Querier, sp store.Include, f
 				}
 			}
 			if sp.Param != "*" {
-				sql += ` AND i.param = ` + a.arg(sp.Param)
+				src := typ
+				if sp.Rev {
+					src = sp.Source
+				}
+				sql += ` AND ` + a.paramCond("i", src, nil, sp.Param)
 			}
 			rows, err := qr.Query(ctx, sql, a.args...)
 			if err != nil {

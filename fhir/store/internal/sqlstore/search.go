@@ -37,8 +37,85 @@ var _ store.Searcher = (*Tx)(nil)
 // the caller's visibility (nil: unrestricted), which whereSQLWith applies to
 // every resource it selects, at every depth.
 type sqlArgs struct {
-	args []any
-	vis  *store.Visibility
+	args    []any
+	vis     *store.Visibility
+	aliases store.ParamAliaser // nil: every parameter has rows of its own
+}
+
+// paramCond returns the condition that index rows of alias i hold the
+// values of parameter param on the searched type (typ, or each of types):
+// its own rows, or those of the parameters it repeats (store.ParamAlias).
+func (a *sqlArgs) paramCond(i, typ string, types []string, param string) string {
+	return a.storedCond(i, typ, types, param, func(params []string, refType string) string {
+		var c string
+		if len(params) == 1 {
+			c = i + ".param = " + a.arg(params[0])
+		} else {
+			c = i + ".param IN (" + argList(a, params) + ")"
+		}
+		if refType != "" {
+			c = "(" + c + " AND " + i + ".ref_type = " + a.arg(refType) + ")"
+		}
+		return c
+	})
+}
+
+// storedCond writes the condition on index rows of alias i for parameter
+// param with cond, given the parameters whose rows hold its values on the
+// searched type(s) (param itself, or its alias's) and the alias's
+// reference type. Types on which the parameter is stored differently get
+// a condition each, joined by OR.
+func (a *sqlArgs) storedCond(i, typ string, types []string, param string, cond func(params []string, refType string) string) string {
+	own := func() string { return cond([]string{param}, "") }
+	if a.aliases == nil || typ == "" && len(types) == 0 {
+		return own()
+	}
+	if typ != "" {
+		types = []string{typ}
+	}
+	// Group the types by how the parameter is stored on them.
+	type form struct {
+		al    store.ParamAlias
+		alias bool
+		types []string
+	}
+	var forms []*form
+	for _, t := range types {
+		al, ok := a.aliases.ParamAlias(t, param)
+		k := slices.IndexFunc(forms, func(f *form) bool {
+			return f.alias == ok && f.al.RefType == al.RefType && slices.Equal(f.al.Params, al.Params)
+		})
+		if k < 0 {
+			forms = append(forms, &form{al: al, alias: ok})
+			k = len(forms) - 1
+		}
+		forms[k].types = append(forms[k].types, t)
+	}
+	one := func(f *form) string {
+		if !f.alias {
+			return own()
+		}
+		return cond(f.al.Params, f.al.RefType)
+	}
+	if len(forms) == 1 {
+		return one(forms[0])
+	}
+	ors := make([]string, len(forms))
+	for k, f := range forms {
+		ors[k] = "(" + i + ".type IN (" + argList(a, f.types) + ") AND " + one(f) + ")"
+	}
+	return "(" + strings.Join(ors, " OR ") + ")"
+}
+
+// unionAlias reports whether param on typ is read from the rows of several
+// parameters (a resource may then match through two rows of different
+// parameters, and no single index range yields it in key order).
+func (a *sqlArgs) unionAlias(typ, param string) bool {
+	if a.aliases == nil || typ == "" {
+		return false
+	}
+	al, ok := a.aliases.ParamAlias(typ, param)
+	return ok && len(al.Params) > 1
 }
 
 func (a *sqlArgs) arg(v any) string {
@@ -73,7 +150,7 @@ func (e *Engine) search(ctx context.Context, qr Querier, q store.SearchQuery) (_
 		return page, nil
 	}
 	cursor, backward := strings.CutPrefix(q.Cursor, prevMark)
-	if k := streamDriver(q); k >= 0 && !backward {
+	if k := e.streamDriver(q); k >= 0 && !backward {
 		if err := e.searchStream(ctx, qr, q, k, page); err != nil {
 			return nil, e.wrap(op, err)
 		}
@@ -94,7 +171,7 @@ func (e *Engine) search(ctx context.Context, qr Querier, q store.SearchQuery) (_
 			drive = -1 // walk the resources in key order, probing every filter
 		}
 	}
-	a := &sqlArgs{vis: visibilityOf(ctx)}
+	a := &sqlArgs{vis: visibilityOf(ctx), aliases: e.aliases}
 	where, err := whereSQLWith(a, "r", q.Institution, q.Type, q.Types, q.Filters, 0, drive, -1)
 	if err != nil {
 		return nil, e.wrap(op, err)
@@ -273,8 +350,8 @@ func sortCols(a *sqlArgs, q store.SearchQuery) ([]sortCol, error) {
 		default:
 			missing = "-1e300"
 		}
-		cols = append(cols, sortCol{fmt.Sprintf("COALESCE((SELECT %s(x.%s) FROM %s x WHERE x.institution = r.institution AND x.type = r.type AND x.id = r.id AND x.param = %s), %s)",
-			agg, col, indexTables[k.Type].name, a.arg(k.Param), missing), k.Desc, kind})
+		cols = append(cols, sortCol{fmt.Sprintf("COALESCE((SELECT %s(x.%s) FROM %s x WHERE x.institution = r.institution AND x.type = r.type AND x.id = r.id AND %s), %s)",
+			agg, col, indexTables[k.Type].name, a.paramCond("x", q.Type, q.Types, k.Param), missing), k.Desc, kind})
 	}
 	desc := len(cols) > 0 && cols[len(cols)-1].desc && len(q.Sort) == 1 && (q.Sort[0].Param == store.ParamID || q.Sort[0].Param == store.ParamLastUpdated)
 	if len(cols) == 0 || cols[0].expr != "r.id" {
@@ -407,6 +484,14 @@ func driver(filters []store.Filter) int {
 // (-1: none, every filter is probed per resource) and filter skip left out
 // (-1: none).
 func whereSQLWith(a *sqlArgs, r, inst, typ string, types []string, filters []store.Filter, depth, drive, skip int) ([]string, error) {
+	return whereSQLOf(a, r, inst, typ, types, typ, filters, depth, drive, skip)
+}
+
+// whereSQLOf is whereSQLWith where the rows of r are already known to be of
+// type ftyp (joined to index rows of that type): no condition on r's type
+// is added, but the filters are written for ftyp (a parameter may be read
+// from other parameters' rows on some types: store.ParamAlias).
+func whereSQLOf(a *sqlArgs, r, inst, typ string, types []string, ftyp string, filters []store.Filter, depth, drive, skip int) ([]string, error) {
 	if depth > maxDepth {
 		return nil, kerr(fhir.KindInvalid, nil, "chains and _has nest deeper than %d", maxDepth)
 	}
@@ -427,7 +512,11 @@ func whereSQLWith(a *sqlArgs, r, inst, typ string, types []string, filters []sto
 		if i == skip {
 			continue
 		}
-		c, err := filterSQL(a, r, typ, types, f, i == drive, depth)
+		fts := types
+		if ftyp != typ {
+			fts = nil
+		}
+		c, err := filterSQL(a, r, ftyp, fts, f, i == drive, depth)
 		if err != nil {
 			return nil, err
 		}
@@ -536,8 +625,8 @@ func filterSQL(a *sqlArgs, r, typ string, types []string, f store.Filter, drive 
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("(%s.type, %s.id) IN (SELECT hr.ref_type, hr.ref_id FROM idx_reference hr WHERE hr.type = %s AND hr.param = %s AND (hr.institution, hr.type, hr.id) IN (SELECT h.institution, h.type, h.id FROM resources h WHERE %s))",
-			r, r, a.arg(h.Type), a.arg(h.Param), strings.Join(sub, " AND ")), nil
+		return fmt.Sprintf("(%s.type, %s.id) IN (SELECT hr.ref_type, hr.ref_id FROM idx_reference hr WHERE hr.type = %s AND %s AND (hr.institution, hr.type, hr.id) IN (SELECT h.institution, h.type, h.id FROM resources h WHERE %s))",
+			r, r, a.arg(h.Type), a.paramCond("hr", h.Type, nil, h.Param), strings.Join(sub, " AND ")), nil
 	}
 	if institutionTag(f) {
 		// The owner's meta.tag is the partition key, not index rows.
@@ -597,8 +686,8 @@ func filterSQL(a *sqlArgs, r, typ string, types []string, f store.Filter, drive 
 		if len(f.Values) != 1 {
 			return "", kerr(fhir.KindInvalid, nil, "%s:missing takes one value", f.Param)
 		}
-		c := fmt.Sprintf("EXISTS (SELECT 1 FROM %s i WHERE i.institution = %s.institution AND i.type = %s.type AND i.id = %s.id AND i.param = %s"+probeLimit+")",
-			tab, r, r, r, a.arg(f.Param))
+		c := fmt.Sprintf("EXISTS (SELECT 1 FROM %s i WHERE i.institution = %s.institution AND i.type = %s.type AND i.id = %s.id AND %s"+probeLimit+")",
+			tab, r, r, r, a.paramCond("i", typ, types, f.Param))
 		if f.Values[0].Missing {
 			c = "NOT " + c
 		}
@@ -631,15 +720,15 @@ func filterSQL(a *sqlArgs, r, typ string, types []string, f store.Filter, drive 
 	}
 	cond := strings.Join(ors, " OR ")
 	if negate {
-		return fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s i WHERE i.institution = %s.institution AND i.type = %s.type AND i.id = %s.id AND i.param = %s AND (%s))",
-			tab, r, r, r, a.arg(f.Param), cond), nil
+		return fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s i WHERE i.institution = %s.institution AND i.type = %s.type AND i.id = %s.id AND %s AND (%s))",
+			tab, r, r, r, a.paramCond("i", typ, types, f.Param), cond), nil
 	}
 	if drive {
-		return fmt.Sprintf("(%s.institution, %s.type, %s.id) IN (SELECT i.institution, i.type, i.id FROM %s i WHERE %s i.param = %s AND (%s))",
-			r, r, r, tab, typeCond(a, "i", typ, types), a.arg(f.Param), cond), nil
+		return fmt.Sprintf("(%s.institution, %s.type, %s.id) IN (SELECT i.institution, i.type, i.id FROM %s i WHERE %s %s AND (%s))",
+			r, r, r, tab, typeCond(a, "i", typ, types), a.paramCond("i", typ, types, f.Param), cond), nil
 	}
-	return fmt.Sprintf("EXISTS (SELECT 1 FROM %s i WHERE i.institution = %s.institution AND i.type = %s.type AND i.id = %s.id AND i.param = %s AND (%s)"+probeLimit+")",
-		tab, r, r, r, a.arg(f.Param), cond), nil
+	return fmt.Sprintf("EXISTS (SELECT 1 FROM %s i WHERE i.institution = %s.institution AND i.type = %s.type AND i.id = %s.id AND %s AND (%s)"+probeLimit+")",
+		tab, r, r, r, a.paramCond("i", typ, types, f.Param), cond), nil
 }
 
 func allNe(vs []store.FilterValue) bool {
@@ -691,9 +780,23 @@ func compositeSQL(a *sqlArgs, r, typ string, types []string, f store.Filter, dri
 		from += fmt.Sprintf(" JOIN %s c%d ON c%d.institution = c0.institution AND c%d.type = c0.type AND c%d.id = c0.id AND c%d.grp = c0.grp",
 			indexTables[pt].name, k, k, k, k, k)
 	}
-	for k := range n {
-		conds = append(conds, fmt.Sprintf("c%d.param = %s", k, a.arg(f.Param+"#"+strconv.Itoa(k))))
-	}
+	// Each group's rows are those of one parameter: c0.param = "code#0" AND
+	// c1.param = "code#1"; for a composite read from several (store.
+	// ParamAlias) one such pair per parameter, ORed.
+	conds = append(conds, a.storedCond("c0", typ, types, f.Param, func(params []string, _ string) string {
+		ors := make([]string, len(params))
+		for j, p := range params {
+			ands := make([]string, n)
+			for k := range n {
+				ands[k] = fmt.Sprintf("c%d.param = %s", k, a.arg(p+"#"+strconv.Itoa(k)))
+			}
+			ors[j] = strings.Join(ands, " AND ")
+		}
+		if len(ors) == 1 {
+			return ors[0]
+		}
+		return "((" + strings.Join(ors, ") OR (") + "))"
+	}))
 	var ors []string
 	for _, v := range f.Values {
 		if len(v.Components) != n {

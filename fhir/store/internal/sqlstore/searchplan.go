@@ -75,12 +75,12 @@ func valuesCond(a *sqlArgs, i, typ string, f store.Filter) (string, error) {
 		}
 		ors = append(ors, "("+c+")")
 	}
-	return fmt.Sprintf("%s.type = %s AND %s.param = %s AND (%s)", i, a.arg(typ), i, a.arg(f.Param), strings.Join(ors, " OR ")), nil
+	return fmt.Sprintf("%s.type = %s AND %s AND (%s)", i, a.arg(typ), a.paramCond(i, typ, nil, f.Param), strings.Join(ors, " OR ")), nil
 }
 
 // count returns the number of matches of q.
 func (e *Engine) count(ctx context.Context, qr Querier, q store.SearchQuery) (int64, error) {
-	a := &sqlArgs{vis: visibilityOf(ctx)}
+	a := &sqlArgs{vis: visibilityOf(ctx), aliases: e.aliases}
 	var sql string
 	if len(q.Filters) == 1 && q.Type != "" && simpleFilter(q.Filters[0]) && a.vis == nil {
 		cond, err := indexCond(a, "i", q, q.Filters[0])
@@ -108,7 +108,7 @@ func (e *Engine) manyMatches(ctx context.Context, qr Querier, q store.SearchQuer
 	if !simpleFilter(f) {
 		return false, nil
 	}
-	a := &sqlArgs{}
+	a := &sqlArgs{aliases: e.aliases}
 	cond, err := indexCond(a, "i", q, f)
 	if err != nil {
 		return false, err
@@ -158,8 +158,8 @@ func hasProbeSQL(a *sqlArgs, r, typ string, h *store.Has, depth int) (string, bo
 	if typ == "" || depth+1 > maxDepth || !hasProbeable(h) {
 		return "", false, nil
 	}
-	conds := []string{"hr.type = " + a.arg(h.Type), "hr.param = " + a.arg(h.Param), "hr.ref_type = " + a.arg(typ), "hr.ref_id = " + r + ".id"}
-	sub, err := whereSQLWith(a, "hr", "", "", nil, h.Filters, depth+1, -1, -1)
+	conds := []string{"hr.type = " + a.arg(h.Type), a.paramCond("hr", h.Type, nil, h.Param), "hr.ref_type = " + a.arg(typ), "hr.ref_id = " + r + ".id"}
+	sub, err := whereSQLOf(a, "hr", "", "", nil, h.Type, h.Filters, depth+1, -1, -1)
 	if err != nil {
 		return "", true, err
 	}
@@ -168,13 +168,16 @@ func hasProbeSQL(a *sqlArgs, r, typ string, h *store.Has, depth int) (string, bo
 }
 
 // streamDriver returns the filter of q that can stream (see above), or -1.
-func streamDriver(q store.SearchQuery) int {
+// A parameter read from the rows of several (store.ParamAlias) does not:
+// its index ranges are not one key order.
+func (e *Engine) streamDriver(q store.SearchQuery) int {
 	if len(q.Sort) > 0 || q.Type == "" {
 		return -1
 	}
+	a := &sqlArgs{aliases: e.aliases}
 	best, rank := -1, 99
 	for i, f := range q.Filters {
-		if !simpleFilter(f) || len(f.Values) != 1 {
+		if !simpleFilter(f) || len(f.Values) != 1 || a.unionAlias(q.Type, f.Param) {
 			continue
 		}
 		v := f.Values[0]
@@ -207,12 +210,12 @@ func (e *Engine) searchStream(ctx context.Context, qr Querier, q store.SearchQue
 	limit := n + 1 + 8
 	var last []any
 	for {
-		a := &sqlArgs{vis: visibilityOf(ctx)}
+		a := &sqlArgs{vis: visibilityOf(ctx), aliases: e.aliases}
 		cond, err := indexCond(a, "d", q, f)
 		if err != nil {
 			return err
 		}
-		rest, err := whereSQLWith(a, "r", "", "", nil, q.Filters, 0, -1, k)
+		rest, err := whereSQLOf(a, "r", "", "", nil, q.Type, q.Filters, 0, -1, k)
 		if err != nil {
 			return err
 		}
@@ -285,13 +288,13 @@ func hasSQL(a *sqlArgs, r, typ string, h *store.Has, depth int) (string, bool, e
 		return "", true, err
 	}
 	where := []string{cond}
-	rest, err := whereSQLWith(a, "h", "", "", nil, h.Filters, depth+1, -1, k)
+	rest, err := whereSQLOf(a, "h", "", "", nil, h.Type, h.Filters, depth+1, -1, k)
 	if err != nil {
 		return "", true, err
 	}
 	where = append(where, rest[1:]...) // rest[0] is h.deleted, a column index rows lack
 	where = append(where, "hr.institution = h.institution", "hr.type = h.type", "hr.id = h.id",
-		"hr.param = "+a.arg(h.Param), "hr.ref_type = "+a.arg(typ))
+		a.paramCond("hr", h.Type, nil, h.Param), "hr.ref_type = "+a.arg(typ))
 	return fmt.Sprintf("%s.id IN (SELECT hr.ref_id FROM %s h CROSS JOIN idx_reference hr WHERE %s)",
 		r, indexTables[f.Type].name, strings.Join(where, " AND ")), true, nil
 }

@@ -28,6 +28,18 @@
 // Deadlocks and serialisation failures come back as fhir.KindBusy wrapping
 // store.ErrConflict; the caller may retry the whole transaction.
 //
+// # Bulk writes
+//
+// A transaction's index rows are flushed at commit (or before a search or a
+// new version of a pending resource): a table with 64 rows or more goes by
+// binary COPY (sqlstore.Copier), the rest and every resource's idx_mask in
+// one pipelined batch (the masks as one UPDATE over unnest'ed arrays); a
+// large outbox goes by COPY too. The resources table keeps half of each new
+// page free (fillfactor 50), so the mask update of a row inserted earlier in
+// the transaction is a heap-only tuple and touches no index. Nothing here
+// relaxes durability: synchronous_commit stays as the server sets it and
+// every table is logged.
+//
 // # Schema and distribution
 //
 // The schema matches the SQLite one with PostgreSQL types (BIGINT

@@ -87,6 +87,7 @@ func (t *Tx) flushIndex(ctx context.Context) error {
 	if len(q.pending) == 0 {
 		return nil
 	}
+	cp, copies := t.c.(Copier)
 	var batch []Stmt
 	for _, p := range q.pending {
 		select {
@@ -97,14 +98,24 @@ func (t *Tx) flushIndex(ctx context.Context) error {
 		if p.err != nil {
 			return t.e.wrap(opName("index", p.r.Ref()), p.err)
 		}
+		if copies {
+			continue // copyIndex writes them
+		}
 		batch = t.indexStmts(batch, p.r, 0, p.entries)
 		if p.mask != 0 {
 			batch = append(batch, Stmt{updateMaskSQL, []any{p.r.Institution, p.r.Type, p.r.ID, p.mask}})
 		}
 	}
+	pending := q.pending
 	q.pending = q.pending[:0]
 	clear(q.keys)
-	if _, err := execBatch(ctx, t.c, batch); err != nil {
+	var err error
+	if copies {
+		err = t.copyIndex(ctx, cp, pending)
+	} else {
+		_, err = execBatch(ctx, t.c, batch)
+	}
+	if err != nil {
 		return t.e.wrap("store: index", err)
 	}
 	return nil

@@ -55,8 +55,16 @@ func (t *Tx) Commit(ctx context.Context) error {
 		}
 		committed := t.e.now().UnixMicro()
 		seq := last - n
+		rest := t.changes
+		if err := t.copyChanges(ctx, seq, committed); err != errNoCopy {
+			if err != nil {
+				t.c.Rollback(ctx)
+				return t.e.wrap(op, err)
+			}
+			rest = nil // copied
+		}
 		var batch []Stmt
-		for rest := t.changes; len(rest) > 0; {
+		for len(rest) > 0 {
 			k := chunkSize(len(rest))
 			args := make([]any, 0, 7*k)
 			for _, c := range rest[:k] {
@@ -83,7 +91,7 @@ const counterSQL = `UPDATE change_counter SET last = last + $1 WHERE one = 1 RET
 // changesInsertSQLs are the outbox INSERTs of 1, 2, 4, ... maxChunk rows.
 var changesInsertSQLs = func() (out []string) {
 	for k := 1; k <= maxChunk; k <<= 1 {
-		out = append(out, rowsSQL("changes", []string{"seq", "institution", "type", "id", "version", "op", "committed_at"}, k))
+		out = append(out, rowsSQL("changes", changesCols, k))
 	}
 	return out
 }()

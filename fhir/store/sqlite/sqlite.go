@@ -59,7 +59,8 @@ type DB struct {
 	// writerStmts and readerStmts prepare the other texts each pool runs
 	// repeatedly (stmtcache.go).
 	writerStmts, readerStmts *stmtCache
-	*sqlstore.Engine         // the shared SQL: every store method not defined here
+	checkpoints              *checkpointer // copies the log into the file beside the writer
+	*sqlstore.Engine                       // the shared SQL: every store method not defined here
 }
 
 // Interface guards: the required contract and the optional interfaces this
@@ -109,7 +110,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		// the excess back after the commit; statement journals stay in
 		// memory. A 32 MiB resident cache bought no measurable speed for
 		// DICOM ingest and held 32 MiB once the index outgrew it.
-		"cache_size(-4096)", "cache_spill(8192)", "temp_store(MEMORY)"), "_txlock": {"immediate"}}
+		"cache_size(-4096)", "cache_spill(8192)", "temp_store(MEMORY)",
+		// The checkpointer (checkpoint.go) copies the log back, not the
+		// committing writer, unless it falls far behind.
+		fmt.Sprintf("wal_autocheckpoint(%d)", autoCheckpointPages)), "_txlock": {"immediate"}}
 	// Readers keep SQLite's default 2 MiB cache each: in WAL mode a
 	// reader's cache is dropped whenever another connection has committed,
 	// so under ingest a larger one only holds memory (the pages are in the
@@ -155,6 +159,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		hot[text] = st
 	}
 	db.hot = hot
+	if db.checkpoints, err = startCheckpointer(path, q.Encode()); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// The reads that run for every instance a DICOM peer sends (the
 	// duplicate check) are prepared from the start too.
 	if err := db.readerStmts.preload(ctx, db.Engine.DICOMReadStatements()); err != nil {
@@ -217,7 +225,11 @@ func (db *DB) Close() error {
 	for _, st := range db.hot {
 		st.Close()
 	}
-	return errors.Join(db.readers.Close(), db.writer.Close())
+	var errCheckpoints error
+	if db.checkpoints != nil {
+		errCheckpoints = db.checkpoints.close()
+	}
+	return errors.Join(errCheckpoints, db.readers.Close(), db.writer.Close())
 }
 
 // backend adapts database/sql to sqlstore.Backend.
@@ -228,7 +240,7 @@ func (b backend) Begin(ctx context.Context) (sqlstore.TxConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return txConn{querier{tx}, tx, b.db.hot, b.db.writerStmts}, nil
+	return txConn{querier{tx}, tx, b.db.hot, b.db.writerStmts, b.db.checkpoints}, nil
 }
 
 func (b backend) Reader() sqlstore.Querier {
@@ -309,9 +321,10 @@ func (r sqlRows) Close() { r.Rows.Close() }
 
 type txConn struct {
 	querier
-	tx    *sql.Tx
-	hot   map[string]*sql.Stmt
-	cache *stmtCache
+	tx          *sql.Tx
+	hot         map[string]*sql.Stmt
+	cache       *stmtCache
+	checkpoints *checkpointer
 }
 
 // stmt returns the prepared statement of s, if any: a hot one, or one the
@@ -359,7 +372,16 @@ func (t txConn) Query(ctx context.Context, s string, args ...any) (sqlstore.Rows
 	return sqlRows{rows}, nil
 }
 
-func (t txConn) Commit(context.Context) error   { return t.tx.Commit() }
+func (t txConn) Commit(context.Context) error {
+	if err := t.tx.Commit(); err != nil {
+		return err
+	}
+	if t.checkpoints != nil {
+		t.checkpoints.committed()
+	}
+	return nil
+}
+
 func (t txConn) Rollback(context.Context) error { return t.tx.Rollback() }
 
 // orFail turns a multi-row "INSERT INTO" into "INSERT OR FAIL INTO". A

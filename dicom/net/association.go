@@ -115,6 +115,10 @@ type association struct {
 	busy   bool
 	closed bool
 
+	// storeBuf, when set, returns an empty buffer (to reuse) for the data
+	// set of a C-STORE request.
+	storeBuf func() []byte
+
 	// pending keeps PDVs that arrived after the end of a message in the
 	// same P-DATA-TF.
 	pending []pdu.PDV
@@ -353,7 +357,11 @@ func (a *association) readMessage(wait time.Duration, idle bool) (*message, erro
 				}
 				a.tr.command(false, pc.ID, &m.cmd)
 				if m.cmd.HasDataSet {
-					m.data = []byte{}
+					if a.storeBuf != nil && m.cmd.CommandField == dimse.CStoreRQ {
+						m.data = a.storeBuf()
+					} else {
+						m.data = []byte{}
+					}
 					continue
 				}
 			} else {

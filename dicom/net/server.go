@@ -78,6 +78,13 @@ type Server struct {
 	MaxPDULength uint32
 	// MaxDataSetLength caps a received data set (DefaultMaxDataSetLength).
 	MaxDataSetLength int64
+	// ReuseStoreData lets the server reuse the memory of a StoreRequest's
+	// Data for later C-STOREs once HandleStore has returned: set it when
+	// the Store handler keeps no reference to Data (or to part of it)
+	// after returning. For large instances it spares an allocation and
+	// its copies as the buffer grows, and the garbage collection they
+	// cause.
+	ReuseStoreData bool
 	// Timeouts; zero means the Default* constant.
 	ARTIMTimeout, IdleTimeout, ReadTimeout, WriteTimeout time.Duration
 
@@ -86,6 +93,10 @@ type Server struct {
 	Trace func(remote net.Addr) io.Writer
 	// Logger receives association-level events at Debug; nil logs nothing.
 	Logger *slog.Logger
+
+	// storeBufs holds *[]byte buffers of C-STORE data sets to reuse
+	// (ReuseStoreData).
+	storeBufs sync.Pool
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -236,6 +247,9 @@ func (s *Server) serve(ctx context.Context, conn net.Conn) error {
 	a := newAssociation(conn, s.maxPDU(), timeouts{s.ARTIMTimeout, s.IdleTimeout, s.ReadTimeout, s.WriteTimeout}, tr)
 	if s.MaxDataSetLength > 0 {
 		a.maxDS = s.MaxDataSetLength
+	}
+	if s.ReuseStoreData {
+		a.storeBuf = s.storeBuf
 	}
 	stop := a.watch(ctx)
 	defer stop()
@@ -622,7 +636,31 @@ func (sa *scpAssociation) store(ctx context.Context, in inbound) error {
 		MoveOriginatorAE: m.cmd.MoveOriginatorAE, MoveOriginatorMessageID: m.cmd.MoveOriginatorMessageID,
 	}
 	st := sa.s.Store.HandleStore(in.ctx, req)
+	if sa.s.ReuseStoreData {
+		sa.s.reuseStoreBuf(m.data)
+		m.data, req.Data = nil, nil
+	}
 	return sa.respond(ctx, m, st, nil, nil)
+}
+
+// maxReusedStoreBuf caps the capacity of a data set buffer kept for reuse:
+// larger ones (multi-frame instances) are left to the garbage collector.
+const maxReusedStoreBuf = 8 << 20
+
+// storeBuf returns an empty buffer for a C-STORE data set.
+func (s *Server) storeBuf() []byte {
+	if bp, ok := s.storeBufs.Get().(*[]byte); ok {
+		return (*bp)[:0]
+	}
+	return []byte{}
+}
+
+func (s *Server) reuseStoreBuf(b []byte) {
+	if cap(b) == 0 || cap(b) > maxReusedStoreBuf {
+		return
+	}
+	b = b[:0]
+	s.storeBufs.Put(&b)
 }
 
 // level returns the trimmed Query/Retrieve Level of an identifier.

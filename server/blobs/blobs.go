@@ -13,6 +13,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
 )
 
 // ErrNotFound reports a key the store does not hold.
@@ -21,7 +25,28 @@ var ErrNotFound = errors.New("blobs: not found")
 // Store is a filesystem blob store (see the package documentation).
 type Store struct {
 	dir string
+	// bufs holds directChunk-byte buffers aligned for direct I/O.
+	bufs sync.Pool
+	// noDirect is set once the filesystem refused O_DIRECT.
+	noDirect atomic.Bool
 }
+
+// Blobs of directMin bytes or more are staged with direct I/O (O_DIRECT)
+// where the platform and filesystem allow it, directChunk bytes per
+// write, from buffers aligned to directAlign. On this project's VM a
+// 0.5 MB write through the page cache took 0.35-1.5 ms of CPU (page
+// allocation and copy into the cache) and its fsync 0.6-0.85 ms; written
+// directly it costs little CPU, and the fsync has only the last partial
+// block and the inode left to write (issue 6: server CPU per 0.5 MB
+// C-STORE 2.7-4 ms before, 2.0-2.5 ms after). Smaller blobs stay
+// buffered: their copy is cheap, and a freshly stored CT is often read
+// back soon (WADO-RS, routing). Durability is unchanged: the fsync still
+// comes before the rename.
+const (
+	directMin   = 128 << 10
+	directChunk = 1 << 20
+	directAlign = 4096
+)
 
 // Open opens (creating if needed) the store in dir and removes temporary
 // files a crash left behind.
@@ -137,16 +162,22 @@ func (p *Pending) Discard() error {
 }
 
 // Stage writes the concatenation of parts to a temporary file and returns
-// it pending Sync. Content already stored is not written again.
+// it pending Sync. Content already stored is not written again (a large
+// blob may be written, then dropped).
 func (s *Store) Stage(ctx context.Context, parts ...[]byte) (*Pending, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("blobs: put: %w", err)
 	}
-	h := sha256.New()
 	var size int64
 	for _, p := range parts {
-		h.Write(p)
 		size += int64(len(p))
+	}
+	if directIO && size >= directMin && !s.noDirect.Load() {
+		return s.stageDirect(parts, size)
+	}
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write(p)
 	}
 	key := hex.EncodeToString(h.Sum(nil))
 	if st, err := os.Stat(s.path(key)); err == nil && st.Size() == size {
@@ -166,14 +197,142 @@ func (s *Store) Stage(ctx context.Context, parts ...[]byte) (*Pending, error) {
 	return &Pending{Key: key, Size: size, s: s, f: f}, nil
 }
 
-func (s *Store) tempFile() (*os.File, error) {
+// stageDirect is Stage for a large blob: the content is written with
+// direct I/O while another goroutine hashes it, so that the hash costs no
+// time while the disk writes.
+func (s *Store) stageDirect(parts [][]byte, size int64) (*Pending, error) {
+	keyc := make(chan string, 1)
+	go func() {
+		h := sha256.New()
+		for _, p := range parts {
+			h.Write(p)
+		}
+		keyc <- hex.EncodeToString(h.Sum(nil))
+	}()
+	f, direct, err := s.tempFileDirect()
+	if err == nil {
+		err = s.writeParts(f, parts, direct)
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}
+	key := <-keyc
+	if err != nil {
+		return nil, fmt.Errorf("blobs: put %s: %w", key, err)
+	}
+	if st, err := os.Stat(s.path(key)); err == nil && st.Size() == size {
+		f.Close()
+		os.Remove(f.Name())
+		return &Pending{Key: key, Size: size}, nil
+	}
+	return &Pending{Key: key, Size: size, s: s, f: f}, nil
+}
+
+// writeParts writes parts to the new file f: with direct I/O when direct
+// is set (whole aligned blocks from an aligned buffer, the last partial
+// block through the page cache), otherwise plainly. Should a direct write
+// fail (a filesystem with stricter alignment), the content is written
+// again through the page cache.
+func (s *Store) writeParts(f *os.File, parts [][]byte, direct bool) error {
+	if direct {
+		err := s.writeDirect(f, parts)
+		if err == nil {
+			return nil
+		}
+		if err := setDirect(f, false); err != nil {
+			return err
+		}
+		if err := f.Truncate(0); err != nil {
+			return err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+	}
+	for _, p := range parts {
+		if _, err := f.Write(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) writeDirect(f *os.File, parts [][]byte) error {
+	bp := s.alignedBuf()
+	defer s.bufs.Put(bp)
+	b := *bp
+	fill := 0
+	for _, p := range parts {
+		for len(p) > 0 {
+			k := copy(b[fill:], p)
+			fill += k
+			p = p[k:]
+			if fill == len(b) {
+				if _, err := f.Write(b); err != nil {
+					return err
+				}
+				fill = 0
+			}
+		}
+	}
+	whole := fill &^ (directAlign - 1)
+	if whole > 0 {
+		if _, err := f.Write(b[:whole]); err != nil {
+			return err
+		}
+	}
+	if whole == fill {
+		return nil
+	}
+	if err := setDirect(f, false); err != nil {
+		return err
+	}
+	_, err := f.Write(b[whole:fill])
+	return err
+}
+
+// alignedBuf returns a directChunk-byte buffer aligned to directAlign;
+// put it back in s.bufs after use.
+func (s *Store) alignedBuf() *[]byte {
+	if bp, ok := s.bufs.Get().(*[]byte); ok {
+		return bp
+	}
+	raw := make([]byte, directChunk+directAlign)
+	off := int(-uintptr(unsafe.Pointer(&raw[0])) & (directAlign - 1))
+	b := raw[off : off+directChunk : off+directChunk]
+	return &b
+}
+
+func (s *Store) tempName() string {
 	var b [8]byte
 	rand.Read(b[:])
-	f, err := os.OpenFile(filepath.Join(s.dir, "tmp", "put-"+hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
+	return filepath.Join(s.dir, "tmp", "put-"+hex.EncodeToString(b[:]))
+}
+
+func (s *Store) tempFile() (*os.File, error) {
+	f, err := os.OpenFile(s.tempName(), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
 		return nil, fmt.Errorf("blobs: put: %w", err)
 	}
 	return f, nil
+}
+
+// tempFileDirect creates a temporary file opened for direct I/O, or a
+// plain one (direct false) where the filesystem refuses O_DIRECT.
+func (s *Store) tempFileDirect() (f *os.File, direct bool, err error) {
+	if !s.noDirect.Load() {
+		name := s.tempName()
+		f, err := openDirect(name)
+		if err == nil {
+			return f, true, nil
+		}
+		if errors.Is(err, syscall.EINVAL) {
+			s.noDirect.Store(true) // no O_DIRECT on this filesystem
+		}
+	}
+	f, err = s.tempFile()
+	return f, false, err
 }
 
 func (s *Store) commit(f *os.File, h hash.Hash, size int64) (string, int64, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -144,5 +145,96 @@ func TestStageDiscard(t *testing.T) {
 				t.Fatalf("temporary files left: %d", len(tmp))
 			}
 		})
+	}
+}
+
+// TestStageLarge: blobs from directMin up are written with direct I/O
+// (whole aligned blocks, the last partial block through the page cache,
+// directChunk at a time) or, where the filesystem refuses O_DIRECT,
+// plainly; either way the content is exact, its key names no file until
+// Sync (the fsync comes before the rename), and no temporary file stays.
+func TestStageLarge(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sizes := []int{directMin, directMin + 1, 300*directAlign + 17, directChunk, 2*directChunk + 123}
+	for _, direct := range []bool{true, false} {
+		for _, n := range sizes {
+			t.Run(fmt.Sprintf("direct=%v/%d", direct, n), func(t *testing.T) {
+				t.Parallel()
+				s, err := Open(t.TempDir())
+				if err != nil {
+					t.Fatal(err)
+				}
+				s.noDirect.Store(!direct)
+				content := make([]byte, n)
+				for i := range content {
+					content[i] = byte(i*7 + i>>12)
+				}
+				// A meta header of odd length, then the data set.
+				p, err := s.Stage(ctx, content[:201], content[201:])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if direct && directIO && s.noDirect.Load() {
+					t.Log("the filesystem refused O_DIRECT: written through the page cache")
+				}
+				if p.Key != keyOf(content) || p.Size != int64(n) {
+					t.Fatalf("key %s size %d", p.Key, p.Size)
+				}
+				if s.Has(ctx, p.Key) {
+					t.Fatal("the key names a file before Sync")
+				}
+				if err := p.Sync(); err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.ReadAll(ctx, p.Key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, content) {
+					t.Fatalf("stored %d bytes differ from the %d staged", len(got), n)
+				}
+				// The same content again: written, then dropped.
+				again, err := s.Stage(ctx, content)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := again.Sync(); err != nil {
+					t.Fatal(err)
+				}
+				if tmp, _ := os.ReadDir(filepath.Join(s.Dir(), "tmp")); len(tmp) != 0 {
+					t.Fatalf("temporary files left: %d", len(tmp))
+				}
+				files, _ := filepath.Glob(filepath.Join(s.Dir(), "[0-9a-f][0-9a-f]", "*"))
+				if len(files) != 1 {
+					t.Fatalf("stored %d files for one content", len(files))
+				}
+			})
+		}
+	}
+}
+
+// TestStageLargeDiscard: a large staged blob that is dropped leaves
+// nothing.
+func TestStageLargeDiscard(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := bytes.Repeat([]byte("slice"), directMin)
+	p, err := s.Stage(ctx, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Discard(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Has(ctx, keyOf(content)) {
+		t.Fatal("a discarded blob is stored")
+	}
+	if tmp, _ := os.ReadDir(filepath.Join(s.Dir(), "tmp")); len(tmp) != 0 {
+		t.Fatalf("temporary files left: %d", len(tmp))
 	}
 }

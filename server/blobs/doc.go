@@ -21,6 +21,13 @@
 // it durable (Pending.Sync, alongside its own commit) or drops it
 // (Pending.Discard, when the instance will not be acknowledged).
 //
+// Blobs of 128 KiB or more (CT and MR slices, multi-frame instances) are
+// written with direct I/O (O_DIRECT) where the filesystem allows it: whole
+// aligned blocks go from an aligned buffer to the disk without a copy into
+// the page cache, the last partial block through the cache, and the same
+// fsync, rename and folder fsync follow. A filesystem that refuses
+// O_DIRECT gets plain writes.
+//
 // Each blob fsyncs its file and its folder. Sharing the folder fsync among
 // the blobs of one index commit would save little: with 256 folders, the
 // few instances of a C-STORE group rarely share one (50 STOW-RS parts

@@ -18,6 +18,13 @@ import (
 	"yigong/server/blobs"
 )
 
+// maxPDULength is the largest P-DATA-TF we accept (and tell requestors):
+// 1 MiB, so that a 0.5 MB CT or MR slice arrives in one PDU rather than
+// the 128 KiB pieces of dicom/net's default, with fewer reads and wakeups
+// on both sides. Each association's reader keeps a buffer of the largest
+// PDU it received.
+const maxPDULength = 1 << 20
+
 // Options build a Service.
 type Options struct {
 	Settings
@@ -109,6 +116,10 @@ func New(opts Options) (*Service, error) {
 		Destinations: dnet.AEResolverFunc(s.resolveAE),
 		Filter:       filter{s},
 		Logger:       opts.Log,
+		// handleStore keeps nothing of a C-STORE's data set once it has
+		// answered: the blob is written and the index rows hold copies.
+		ReuseStoreData: true,
+		MaxPDULength:   maxPDULength,
 	}
 	if opts.Processor != nil && opts.Processor.Matcher != nil {
 		s.srv.Worklist = dnet.FindHandlerFunc(s.handleWorklist)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strconv"
 	"time"
+
+	"yigong/fhir"
 )
 
 // Sentinel errors. Every error a store returns for these conditions wraps the
@@ -73,6 +75,11 @@ type Input struct {
 	// IfMatch, when > 0, makes an Update fail with ErrPrecondition unless the
 	// current version is IfMatch (FHIR If-Match: W/"n").
 	IfMatch int64
+	// Node, optional, is JSON already decoded (the same resource): a store
+	// whose indexer can index a tree indexes it, with the id and meta the
+	// store sets, instead of decoding JSON again. The store reads it until
+	// the transaction ends; the caller must not change it meanwhile.
+	Node *fhir.Node
 }
 
 // Reader reads resources.

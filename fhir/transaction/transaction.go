@@ -327,13 +327,16 @@ func (p *Processor) apply(ctx context.Context, tx store.Tx, entries []*entry) er
 	var incomplete []*entry // created before a partner in a reference cycle
 	for _, e := range order {
 		rewriteRefs(e.resource, ids)
-		if err := p.conditionalCreate(ctx, tx, e); err != nil {
+		// A member of a reference cycle is written again below, its tree
+		// changed: the store must not keep the tree of this first version.
+		cycle := len(referencedPending(e.resource, pending)) > 0
+		if err := p.conditionalCreate(ctx, tx, e, !cycle); err != nil {
 			return atEntry(e, err)
 		}
 		if e.fullURL != "" {
 			ids[e.fullURL] = e.target()
 		}
-		if len(referencedPending(e.resource, pending)) > 0 && e.resp.Status == StatusCreated {
+		if cycle && e.resp.Status == StatusCreated {
 			incomplete = append(incomplete, e)
 		}
 	}
@@ -558,25 +561,35 @@ func rewriteRefs(n *fhir.Node, ids map[string]string) {
 	})
 }
 
+// input is the store input of e's resource. The tree goes with the JSON
+// (store.Input.Node: the store's indexer need not decode the JSON again):
+// every caller writes e.resource for the last time.
 func (p *Processor) input(e *entry) (store.Input, error) {
 	setID(e.resource, e.id)
 	body, err := fhirjson.Marshal(e.resource)
 	if err != nil {
 		return store.Input{}, err
 	}
-	return store.Input{Institution: p.Institution, Type: e.typ, ID: e.id, JSON: body, IfMatch: e.ifMatch}, nil
+	return store.Input{Institution: p.Institution, Type: e.typ, ID: e.id, JSON: body, IfMatch: e.ifMatch,
+		Node: e.resource}, nil
 }
 
 // conditionalCreate creates e through the store's race-free conditional
 // create; a PUT whose criteria a concurrent Bundle satisfied first updates
 // the resource that Bundle made.
-func (p *Processor) conditionalCreate(ctx context.Context, tx store.Tx, e *entry) error {
+//
+// final says e.resource is not changed afterwards, so its tree may go to
+// the store with the JSON (store.Input.Node).
+func (p *Processor) conditionalCreate(ctx context.Context, tx store.Tx, e *entry, final bool) error {
 	setID(e.resource, "")
 	body, err := fhirjson.Marshal(e.resource)
 	if err != nil {
 		return err
 	}
 	in := store.Input{Institution: p.Institution, Type: e.typ, JSON: body}
+	if final {
+		in.Node = e.resource
+	}
 	r, created, err := tx.CreateIfNoneExist(ctx, in, e.query)
 	if err != nil {
 		return err
@@ -589,6 +602,9 @@ func (p *Processor) conditionalCreate(ctx context.Context, tx store.Tx, e *entry
 			in, err := p.input(e)
 			if err != nil {
 				return err
+			}
+			if !final {
+				in.Node = nil
 			}
 			if r, _, err = tx.Update(ctx, in); err != nil {
 				return err
@@ -689,7 +705,8 @@ func (p *Processor) write(ctx context.Context, tx store.Tx, e *entry) error {
 		if err != nil {
 			return err
 		}
-		r, _, err := tx.Update(ctx, store.Input{Institution: p.Institution, Type: e.typ, ID: e.id, JSON: body, IfMatch: cur.Version})
+		r, _, err := tx.Update(ctx, store.Input{Institution: p.Institution, Type: e.typ, ID: e.id, JSON: body,
+			IfMatch: cur.Version, Node: patched})
 		if err != nil {
 			return err
 		}

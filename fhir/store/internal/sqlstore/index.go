@@ -69,13 +69,26 @@ func hiMicros(t time.Time) int64 {
 	return t.UnixMicro()
 }
 
-// indexEntries runs the indexer on r and returns its entries and the
-// idx_mask they make.
-func (e *Engine) indexEntries(ctx context.Context, r *store.Resource) ([]store.IndexEntry, int64, error) {
+// nodeIndexer is an indexer that also indexes a decoded resource
+// (search.Indexer): given the tree a writer handed over (store.Input.Node),
+// it need not decode the stored JSON again.
+type nodeIndexer interface {
+	IndexNode(ctx context.Context, n *fhir.Node) ([]store.IndexEntry, error)
+}
+
+// indexEntries runs the indexer on r (on node, r decoded, when not nil:
+// Tx.indexNode) and returns its entries and the idx_mask they make.
+func (e *Engine) indexEntries(ctx context.Context, r *store.Resource, node *fhir.Node) ([]store.IndexEntry, int64, error) {
 	if r.Deleted || e.cfg.Indexer == nil {
 		return nil, 0, nil
 	}
-	entries, err := e.cfg.Indexer.Index(ctx, r)
+	var entries []store.IndexEntry
+	var err error
+	if node != nil {
+		entries, err = e.cfg.Indexer.(nodeIndexer).IndexNode(ctx, node) // only set when it is one (Tx.indexNode)
+	} else {
+		entries, err = e.cfg.Indexer.Index(ctx, r)
+	}
 	if err != nil {
 		return nil, 0, &fhir.Error{Kind: fhir.KindInvalid, Msg: "index", Err: err}
 	}

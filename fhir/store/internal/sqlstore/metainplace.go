@@ -42,7 +42,7 @@ func (e *Engine) RewriteMeta(ctx context.Context, ref store.Ref, version int64, 
 			return t.e.wrap(op, kerr(fhir.KindInvalid, nil, "%v", err))
 		}
 		r = &store.Resource{Institution: ref.Institution, Type: ref.Type, ID: ref.ID, Version: c.version, LastUpdated: lu, JSON: stamped}
-		entries, mask, err := t.e.indexEntries(ctx, r)
+		entries, mask, err := t.e.indexEntries(ctx, r, nil)
 		if err != nil {
 			return t.e.wrap(op, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 
+	"yigong/fhir"
 	"yigong/fhir/store"
 )
 
@@ -21,6 +22,7 @@ import (
 type pendingIndex struct {
 	ctx     context.Context
 	r       *store.Resource
+	node    *fhir.Node    // r decoded, or nil (Tx.indexNode)
 	done    chan struct{} // closed when entries, mask and err are set
 	entries []store.IndexEntry
 	mask    int64
@@ -38,7 +40,7 @@ type indexQueue struct {
 // queueDepth bounds how far the writer may run ahead of the index worker.
 const queueDepth = 64
 
-func (t *Tx) enqueueIndex(ctx context.Context, r *store.Resource) {
+func (t *Tx) enqueueIndex(ctx context.Context, r *store.Resource, node *fhir.Node) {
 	q := &t.idx
 	if q.work == nil {
 		q.work = make(chan *pendingIndex, queueDepth)
@@ -47,7 +49,7 @@ func (t *Tx) enqueueIndex(ctx context.Context, r *store.Resource) {
 		go indexWorker(t.e, q.work, q.abandon)
 	}
 	rc := *r // the caller owns r; the worker reads its own copy
-	p := &pendingIndex{ctx: ctx, r: &rc, done: make(chan struct{})}
+	p := &pendingIndex{ctx: ctx, r: &rc, node: node, done: make(chan struct{})}
 	q.work <- p
 	q.pending = append(q.pending, p)
 	q.keys[r.Ref()] = true
@@ -56,7 +58,7 @@ func (t *Tx) enqueueIndex(ctx context.Context, r *store.Resource) {
 func indexWorker(e *Engine, work <-chan *pendingIndex, abandon *atomic.Bool) {
 	for p := range work {
 		if !abandon.Load() {
-			p.entries, p.mask, p.err = e.indexEntries(p.ctx, p.r)
+			p.entries, p.mask, p.err = e.indexEntries(p.ctx, p.r, p.node)
 		}
 		close(p.done)
 	}

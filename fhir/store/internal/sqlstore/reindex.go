@@ -87,7 +87,7 @@ WHERE `+strings.Join(where, " AND ")+` ORDER BY r.institution, r.type, r.id LIMI
 			return t.e.wrap(op, err)
 		}
 		for _, it := range items {
-			entries, mask, err := t.e.indexEntries(ctx, it.r)
+			entries, mask, err := t.e.indexEntries(ctx, it.r, nil)
 			if err != nil {
 				return t.e.wrap(op+" "+it.r.Type+"/"+it.r.ID, err)
 			}

@@ -1,12 +1,16 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"yigong/fhir"
+	"yigong/fhir/fhirjson"
 	"yigong/fhir/store"
 )
 
@@ -163,10 +167,66 @@ func (t *Tx) insertNew(ctx context.Context, op string, in store.Input, now time.
 	if err != nil {
 		return nil, err
 	}
-	if err := t.writeVersion(ctx, op, r, store.OpCreate, nil); err != nil {
+	if err := t.writeVersion(ctx, op, r, store.OpCreate, nil, t.indexNode(in, r)); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// indexNode returns the tree of the stored version r of in for the
+// indexer, when the caller handed one (store.Input.Node) and the indexer
+// takes trees: in.Node with the id and meta of r.JSON (stamp), which are
+// decoded alone. It shares the rest of in.Node. nil means decode r.JSON.
+func (t *Tx) indexNode(in store.Input, r *store.Resource) *fhir.Node {
+	if in.Node == nil || in.Node.Type != r.Type || r.Deleted {
+		return nil
+	}
+	if _, ok := t.e.cfg.Indexer.(nodeIndexer); !ok {
+		return nil
+	}
+	head, err := stampedHead(r.JSON)
+	if err != nil {
+		return nil
+	}
+	h, err := fhirjson.UnmarshalOptions{Lenient: true}.Unmarshal(head)
+	if err != nil || h.Type != r.Type {
+		return nil
+	}
+	out := *in.Node
+	out.Children = make([]*fhir.Node, 0, len(in.Node.Children)+len(h.Children))
+	out.Children = append(out.Children, h.Children...) // id, meta
+	for _, c := range in.Node.Children {
+		if c.Name != "id" && c.Name != "meta" {
+			out.Children = append(out.Children, c)
+		}
+	}
+	return &out
+}
+
+// stampedHead returns the resource JSON of stamp's output cut after its
+// first three members, resourceType, id and meta: {"resourceType":..,
+// "id":..,"meta":{..}}.
+func stampedHead(body []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if _, err := dec.Token(); err != nil { // {
+		return nil, err
+	}
+	for _, want := range [...]string{"resourceType", "id", "meta"} {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		if k, _ := tok.(string); k != want {
+			return nil, fmt.Errorf("member %q where %q was expected", k, want)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, err
+		}
+	}
+	end := dec.InputOffset()
+	head := make([]byte, 0, end+1)
+	return append(append(head, body[:end]...), '}'), nil
 }
 
 // newVersion builds the stored form of a version.
@@ -185,8 +245,9 @@ func (t *Tx) newVersion(op string, in store.Input, version int64, lu time.Time, 
 
 // writeVersion writes r: the resources row (inserted when prev is nil, a
 // conflict if it exists; else updated), the resource_versions row, the index
-// rows, and the change for the outbox.
-func (t *Tx) writeVersion(ctx context.Context, op string, r *store.Resource, what store.Op, prev *current) error {
+// rows, and the change for the outbox. node, when not nil, is r.JSON
+// decoded (indexNode), which the indexer takes instead of decoding r.JSON.
+func (t *Tx) writeVersion(ctx context.Context, op string, r *store.Resource, what store.Op, prev *current, node *fhir.Node) error {
 	// The index rows of a version are computed by the transaction's index
 	// worker while this goroutine goes on writing, and written at the next
 	// flush (pending.go): SQLite's single writer no longer waits for
@@ -223,7 +284,7 @@ func (t *Tx) writeVersion(ctx context.Context, op string, r *store.Resource, wha
 		return t.e.wrap(op, err)
 	}
 	if async {
-		t.enqueueIndex(ctx, r)
+		t.enqueueIndex(ctx, r, node)
 	}
 	t.changes = append(t.changes, store.Change{Institution: r.Institution, Type: r.Type, ID: r.ID,
 		Version: r.Version, Op: what})
@@ -396,7 +457,7 @@ func (t *Tx) Update(ctx context.Context, in store.Input) (*store.Resource, bool,
 		if err != nil {
 			return nil, false, err
 		}
-		if err := t.writeVersion(ctx, op, r, store.OpUpdate, cur); err != nil {
+		if err := t.writeVersion(ctx, op, r, store.OpUpdate, cur, t.indexNode(in, r)); err != nil {
 			return nil, false, err
 		}
 		return r, cur.deleted, nil
@@ -443,7 +504,7 @@ func (t *Tx) Delete(ctx context.Context, ref store.Ref, ifMatch int64) (*store.R
 	if err != nil {
 		return nil, err
 	}
-	if err := t.writeVersion(ctx, op, r, store.OpDelete, cur); err != nil {
+	if err := t.writeVersion(ctx, op, r, store.OpDelete, cur, nil); err != nil {
 		return nil, err
 	}
 	if _, err := t.c.Exec(ctx, `DELETE FROM conditional_keys WHERE institution = $1 AND type = $2 AND id = $3`,

@@ -23,7 +23,7 @@ import (
 // synced (synchronous FULL), whoever later copies them.
 
 // checkpointPause is the least time between two checkpoints.
-const checkpointPause = 100 * time.Millisecond
+const checkpointPause = time.Second
 
 // autoCheckpointPages is the writer's wal_autocheckpoint: it checkpoints
 // itself only if the checkpointer has fallen this far behind (64 MiB of

@@ -665,7 +665,12 @@ func (p *Processor) write(ctx context.Context, tx store.Tx, e *entry) error {
 		if err != nil {
 			return err
 		}
-		r, _, err := tx.Update(ctx, in)
+		var r *store.Resource
+		if fc, ok := tx.(store.FreshCreator); ok && !e.conditional {
+			r, err = fc.CreateFresh(ctx, in) // e.id is new (apply, step 2)
+		} else {
+			r, _, err = tx.Update(ctx, in)
+		}
 		if err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ func Run(t *testing.T, open Open) {
 		{"CRUD", testCRUD},
 		{"Meta", testMeta},
 		{"IfMatch", testIfMatch},
+		{"CreateFresh", testCreateFresh},
 		{"Errors", testErrors},
 		{"History", testHistory},
 		{"Institutions", testInstitutions},
@@ -187,6 +188,45 @@ func testMeta(t *testing.T, s store.Store) {
 	}
 	if !strings.HasPrefix(string(r.JSON), `{"resourceType":"Patient","id":"`) {
 		t.Fatalf("stored JSON does not start with resourceType and id: %s", r.JSON)
+	}
+}
+
+// testCreateFresh checks store.FreshCreator: the resource is created under
+// the caller's id, readable after commit, and an id that exists in the
+// institution is a conflict that leaves the existing resource alone.
+func testCreateFresh(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tx, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, ok := tx.(store.FreshCreator)
+	if !ok {
+		tx.Rollback(ctx)
+		t.Skip("the engine has no CreateFresh") // both engines have it; the interface is optional
+	}
+	id := store.NewID(time.Now())
+	r, err := fc.CreateFresh(ctx, in("h1", "Patient", id, Patient("王", "fresh")))
+	if err != nil || r.ID != id || r.Version != 1 {
+		t.Fatalf("CreateFresh: %+v, %v", r, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Read(ctx, store.Ref{Institution: "h1", Type: "Patient", ID: id}); err != nil || got.Version != 1 {
+		t.Fatalf("read after CreateFresh: %+v, %v", got, err)
+	}
+	tx, err = s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.(store.FreshCreator).CreateFresh(ctx, in("h1", "Patient", id, Patient("李", "again")))
+	tx.Rollback(ctx)
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("CreateFresh of an existing id: %v, want ErrConflict", err)
+	}
+	if got, err := s.Read(ctx, store.Ref{Institution: "h1", Type: "Patient", ID: id}); err != nil || got.Version != 1 || !strings.Contains(string(got.JSON), "王") {
+		t.Errorf("the existing resource changed: %+v, %v", got, err)
 	}
 }
 

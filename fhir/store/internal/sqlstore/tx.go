@@ -23,7 +23,10 @@ type Tx struct {
 	idx     indexQueue // index rows computed but not yet written
 }
 
-var _ store.Tx = (*Tx)(nil)
+var (
+	_ store.Tx           = (*Tx)(nil)
+	_ store.FreshCreator = (*Tx)(nil)
+)
 
 func (t *Tx) closed(op string) error {
 	if t.done {
@@ -160,6 +163,15 @@ func (t *Tx) Create(ctx context.Context, in store.Input) (*store.Resource, error
 	now := t.e.now()
 	in.ID = newID(now)
 	return t.insertNew(ctx, op, in, now)
+}
+
+// CreateFresh implements store.FreshCreator.
+func (t *Tx) CreateFresh(ctx context.Context, in store.Input) (*store.Resource, error) {
+	op := opName("create", store.Ref{Type: in.Type, ID: in.ID})
+	if err := t.checkInput(ctx, op, in, true); err != nil {
+		return nil, err
+	}
+	return t.insertNew(ctx, op, in, t.e.now())
 }
 
 func (t *Tx) insertNew(ctx context.Context, op string, in store.Input, now time.Time) (*store.Resource, error) {

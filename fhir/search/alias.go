@@ -210,14 +210,27 @@ func typeBranches(expr, resourceType string) []string {
 	return slices.Compact(out)
 }
 
-// splitUnion splits expr at the | outside parentheses, brackets and
-// string literals.
+// splitUnion splits expr at the | outside brackets and string literals.
 func splitUnion(expr string) []string {
 	var out []string
-	depth, start := 0, 0
+	start := 0
+	scan(expr, func(i, depth int) bool {
+		if expr[i] == '|' && depth == 0 {
+			out = append(out, expr[start:i])
+			start = i + 1
+		}
+		return true
+	})
+	return append(out, expr[start:])
+}
+
+// scan calls visit for each byte of s outside string literals with the
+// nesting depth of brackets after that byte; visit returns false to stop.
+func scan(s string, visit func(i, depth int) bool) {
+	depth := 0
 	var quote byte
-	for i := 0; i < len(expr); i++ {
-		c := expr[i]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
 		case quote != 0:
 			if c == '\\' {
@@ -225,18 +238,19 @@ func splitUnion(expr string) []string {
 			} else if c == quote {
 				quote = 0
 			}
+			continue
 		case c == '\'' || c == '`' || c == '"':
 			quote = c
+			continue
 		case c == '(' || c == '[' || c == '{':
 			depth++
 		case c == ')' || c == ']' || c == '}':
 			depth--
-		case c == '|' && depth == 0:
-			out = append(out, expr[start:i])
-			start = i + 1
+		}
+		if !visit(i, depth) {
+			return
 		}
 	}
-	return append(out, expr[start:])
 }
 
 // normaliseBranch collapses white space and strips parentheses that
@@ -255,29 +269,15 @@ func normaliseBranch(b string) string {
 	return b
 }
 
-// closes returns the index of the parenthesis that closes the one at 0.
+// closes returns the index of the bracket that closes the one at 0, or -1.
 func closes(b string) int {
-	depth := 0
-	var quote byte
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '`' || c == '"':
-			quote = c
-		case c == '(':
-			depth++
-		case c == ')':
-			depth--
-			if depth == 0 {
-				return i
-			}
+	at := -1
+	scan(b, func(i, depth int) bool {
+		if depth == 0 {
+			at = i
+			return false
 		}
-	}
-	return -1
+		return true
+	})
+	return at
 }

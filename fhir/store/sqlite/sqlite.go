@@ -111,8 +111,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		// memory. A 32 MiB resident cache bought no measurable speed for
 		// DICOM ingest and held 32 MiB once the index outgrew it.
 		"cache_size(-4096)", "cache_spill(8192)", "temp_store(MEMORY)",
-		// The checkpointer (checkpoint.go) copies the log back, not the
-		// committing writer, unless it falls far behind.
+		// The checkpointer (checkpoint.go) copies most of the log back
+		// beside the writer; the writer's own checkpoint restarts it.
 		fmt.Sprintf("wal_autocheckpoint(%d)", autoCheckpointPages)), "_txlock": {"immediate"}}
 	// Readers keep SQLite's default 2 MiB cache each: in WAL mode a
 	// reader's cache is dropped whenever another connection has committed,

@@ -16,27 +16,21 @@ import (
 // sender and message type, read from GET /admin/hl7/stats.
 func cmdHL7(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "stats" {
-		return fmt.Errorf("%w: hl7 stats [-url URL]", errUsage)
+		return fmt.Errorf("%w: hl7 stats [--url URL] [--token T] [--json]", errUsage)
 	}
 	fs := flag.NewFlagSet("hl7 stats", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	base := fs.String("url", "http://127.0.0.1:8080", "the hub's HTTP `base` URL")
+	build := configFlags(fs)
+	hub := hubFlags(fs)
 	asJSON := fs.Bool("json", false, "print the raw JSON")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(*base, "/")+"/admin/hl7/stats", nil)
+	rc, err := hub.client(build)
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("hl7 stats: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	resp, body, err := rc.do(ctx, http.MethodGet, rc.root+"/admin/hl7/stats", nil)
 	if err != nil {
 		return fmt.Errorf("hl7 stats: %w", err)
 	}

@@ -30,16 +30,7 @@ var ownValues = map[string]bool{"phonetic": true, "_tag": true}
 // alias.
 func findAliases(byType map[string][]*Param) map[string]map[string]store.ParamAlias {
 	out := map[string]map[string]store.ParamAlias{}
-	types := map[string]bool{}
-	for t, ps := range byType {
-		for _, p := range ps {
-			for _, b := range p.Def.Base {
-				types[b] = true
-			}
-		}
-		types[t] = true
-	}
-	for t := range types {
+	for t := range byType {
 		ps := slices.Clone(byType[t])
 		branches := make(map[*Param][]string, len(ps))
 		for _, p := range ps {

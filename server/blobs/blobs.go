@@ -180,8 +180,8 @@ func (s *Store) Stage(ctx context.Context, parts ...[]byte) (*Pending, error) {
 		h.Write(p)
 	}
 	key := hex.EncodeToString(h.Sum(nil))
-	if st, err := os.Stat(s.path(key)); err == nil && st.Size() == size {
-		return &Pending{Key: key, Size: size}, nil // already stored: content addressing dedupes
+	if s.stored(key, size) {
+		return &Pending{Key: key, Size: size}, nil
 	}
 	f, err := s.tempFile()
 	if err != nil {
@@ -221,7 +221,7 @@ func (s *Store) stageDirect(parts [][]byte, size int64) (*Pending, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blobs: put %s: %w", key, err)
 	}
-	if st, err := os.Stat(s.path(key)); err == nil && st.Size() == size {
+	if s.stored(key, size) {
 		f.Close()
 		os.Remove(f.Name())
 		return &Pending{Key: key, Size: size}, nil
@@ -335,9 +335,16 @@ func (s *Store) tempFileDirect() (f *os.File, direct bool, err error) {
 	return f, false, err
 }
 
+// stored reports whether the blob key of size bytes is already in the
+// store: content addressing dedupes.
+func (s *Store) stored(key string, size int64) bool {
+	st, err := os.Stat(s.path(key))
+	return err == nil && st.Size() == size
+}
+
 func (s *Store) commit(f *os.File, h hash.Hash, size int64) (string, int64, error) {
 	key := hex.EncodeToString(h.Sum(nil))
-	if st, err := os.Stat(s.path(key)); err == nil && st.Size() == size {
+	if s.stored(key, size) {
 		f.Close()
 		os.Remove(f.Name())
 		return key, size, nil

@@ -77,7 +77,7 @@ type nodeIndexer interface {
 }
 
 // indexEntries runs the indexer on r (on node, r decoded, when not nil:
-// Tx.indexNode) and returns its entries and the idx_mask they make.
+// Tx.newVersion) and returns its entries and the idx_mask they make.
 func (e *Engine) indexEntries(ctx context.Context, r *store.Resource, node *fhir.Node) ([]store.IndexEntry, int64, error) {
 	if r.Deleted || e.cfg.Indexer == nil {
 		return nil, 0, nil
@@ -85,7 +85,7 @@ func (e *Engine) indexEntries(ctx context.Context, r *store.Resource, node *fhir
 	var entries []store.IndexEntry
 	var err error
 	if node != nil {
-		entries, err = e.cfg.Indexer.(nodeIndexer).IndexNode(ctx, node) // only set when it is one (Tx.indexNode)
+		entries, err = e.cfg.Indexer.(nodeIndexer).IndexNode(ctx, node) // only set when it is one (Tx.newVersion)
 	} else {
 		entries, err = e.cfg.Indexer.Index(ctx, r)
 	}

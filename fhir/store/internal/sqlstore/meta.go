@@ -59,11 +59,13 @@ func members(body []byte) ([]member, error) {
 // stamp returns body with resourceType, id and meta first and
 // meta.versionId and meta.lastUpdated set, and the owning institution as a
 // meta.tag (store.InstitutionTagSystem; any tag of that system the caller
-// sent is replaced); other members keep their order and bytes.
-func stamp(body []byte, typ, id, institution string, version int64, lastUpdated time.Time) ([]byte, error) {
+// sent is replaced); other members keep their order and bytes. head is
+// the length of the part up to the end of meta: out[:head] + "}" is the
+// resource with only resourceType, id and meta.
+func stamp(body []byte, typ, id, institution string, version int64, lastUpdated time.Time) (out []byte, head int, err error) {
 	ms, err := members(body)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var meta []member
 	rt := ""
@@ -71,18 +73,18 @@ func stamp(body []byte, typ, id, institution string, version int64, lastUpdated 
 		switch m.key {
 		case "resourceType":
 			if err := json.Unmarshal(m.raw, &rt); err != nil {
-				return nil, fmt.Errorf("resourceType: %w", err)
+				return nil, 0, fmt.Errorf("resourceType: %w", err)
 			}
 		case "meta":
 			if meta, err = members(m.raw); err != nil {
-				return nil, fmt.Errorf("meta: %w", err)
+				return nil, 0, fmt.Errorf("meta: %w", err)
 			}
 		}
 	}
 	if rt != typ {
-		return nil, fmt.Errorf("resourceType is %q, expected %q", rt, typ)
+		return nil, 0, fmt.Errorf("resourceType is %q, expected %q", rt, typ)
 	}
-	out := make([]byte, 0, len(body)+96)
+	out = make([]byte, 0, len(body)+96)
 	out = append(out, `{"resourceType":`...)
 	out = strconv.AppendQuote(out, typ)
 	out = append(out, `,"id":`...)
@@ -100,7 +102,7 @@ func stamp(body []byte, typ, id, institution string, version int64, lastUpdated 
 		case "tag":
 			raw, err := withInstitutionTag(m.raw, institution)
 			if err != nil {
-				return nil, fmt.Errorf("meta.tag: %w", err)
+				return nil, 0, fmt.Errorf("meta.tag: %w", err)
 			}
 			m.raw, tagged = raw, true
 		}
@@ -111,6 +113,7 @@ func stamp(body []byte, typ, id, institution string, version int64, lastUpdated 
 		out = appendMember(out, member{"tag", raw})
 	}
 	out = append(out, '}')
+	head = len(out)
 	for _, m := range ms {
 		switch m.key {
 		case "resourceType", "id", "meta":
@@ -118,7 +121,7 @@ func stamp(body []byte, typ, id, institution string, version int64, lastUpdated 
 		}
 		out = appendMember(out, m)
 	}
-	return append(out, '}'), nil
+	return append(out, '}'), head, nil
 }
 
 func appendMember(out []byte, m member) []byte {

@@ -37,7 +37,7 @@ func (e *Engine) RewriteMeta(ctx context.Context, ref store.Ref, version int64, 
 				"%s/%s is at version %d, not %d", ref.Type, ref.ID, c.version, version))
 		}
 		lu := t.e.fromMicros(c.lu)
-		stamped, err := stamp(body, ref.Type, ref.ID, ref.Institution, c.version, lu)
+		stamped, _, err := stamp(body, ref.Type, ref.ID, ref.Institution, c.version, lu)
 		if err != nil {
 			return t.e.wrap(op, kerr(fhir.KindInvalid, nil, "%v", err))
 		}

@@ -22,7 +22,7 @@ import (
 type pendingIndex struct {
 	ctx     context.Context
 	r       *store.Resource
-	node    *fhir.Node    // r decoded, or nil (Tx.indexNode)
+	node    *fhir.Node    // r decoded, or nil (Tx.newVersion)
 	done    chan struct{} // closed when entries, mask and err are set
 	entries []store.IndexEntry
 	mask    int64

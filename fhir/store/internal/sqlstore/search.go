@@ -110,11 +110,11 @@ func (a *sqlArgs) storedCond(i, typ string, types []string, param string, cond f
 // unionAlias reports whether param on typ is read from the rows of several
 // parameters (a resource may then match through two rows of different
 // parameters, and no single index range yields it in key order).
-func (a *sqlArgs) unionAlias(typ, param string) bool {
-	if a.aliases == nil || typ == "" {
+func (e *Engine) unionAlias(typ, param string) bool {
+	if e.aliases == nil || typ == "" {
 		return false
 	}
-	al, ok := a.aliases.ParamAlias(typ, param)
+	al, ok := e.aliases.ParamAlias(typ, param)
 	return ok && len(al.Params) > 1
 }
 

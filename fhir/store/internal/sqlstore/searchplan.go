@@ -174,10 +174,9 @@ func (e *Engine) streamDriver(q store.SearchQuery) int {
 	if len(q.Sort) > 0 || q.Type == "" {
 		return -1
 	}
-	a := &sqlArgs{aliases: e.aliases}
 	best, rank := -1, 99
 	for i, f := range q.Filters {
-		if !simpleFilter(f) || len(f.Values) != 1 || a.unionAlias(q.Type, f.Param) {
+		if !simpleFilter(f) || len(f.Values) != 1 || e.unionAlias(q.Type, f.Param) {
 			continue
 		}
 		v := f.Values[0]

@@ -1,12 +1,9 @@
 package sqlstore
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"yigong/fhir"
@@ -175,90 +172,57 @@ func (t *Tx) CreateFresh(ctx context.Context, in store.Input) (*store.Resource, 
 }
 
 func (t *Tx) insertNew(ctx context.Context, op string, in store.Input, now time.Time) (*store.Resource, error) {
-	r, err := t.newVersion(op, in, 1, now, false)
+	r, node, err := t.newVersion(op, in, 1, now, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.writeVersion(ctx, op, r, store.OpCreate, nil, t.indexNode(in, r)); err != nil {
+	if err := t.writeVersion(ctx, op, r, store.OpCreate, nil, node); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// indexNode returns the tree of the stored version r of in for the
-// indexer, when the caller handed one (store.Input.Node) and the indexer
-// takes trees: in.Node with the id and meta of r.JSON (stamp), which are
-// decoded alone. It shares the rest of in.Node. nil means decode r.JSON.
-func (t *Tx) indexNode(in store.Input, r *store.Resource) *fhir.Node {
-	if in.Node == nil || in.Node.Type != r.Type || r.Deleted {
-		return nil
-	}
-	if _, ok := t.e.cfg.Indexer.(nodeIndexer); !ok {
-		return nil
-	}
-	head, err := stampedHead(r.JSON)
-	if err != nil {
-		return nil
-	}
-	h, err := fhirjson.UnmarshalOptions{Lenient: true}.Unmarshal(head)
-	if err != nil || h.Type != r.Type {
-		return nil
-	}
-	out := *in.Node
-	out.Children = make([]*fhir.Node, 0, len(in.Node.Children)+len(h.Children))
-	out.Children = append(out.Children, h.Children...) // id, meta
-	for _, c := range in.Node.Children {
-		if c.Name != "id" && c.Name != "meta" {
-			out.Children = append(out.Children, c)
-		}
-	}
-	return &out
-}
-
-// stampedHead returns the resource JSON of stamp's output cut after its
-// first three members, resourceType, id and meta: {"resourceType":..,
-// "id":..,"meta":{..}}.
-func stampedHead(body []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if _, err := dec.Token(); err != nil { // {
-		return nil, err
-	}
-	for _, want := range [...]string{"resourceType", "id", "meta"} {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		if k, _ := tok.(string); k != want {
-			return nil, fmt.Errorf("member %q where %q was expected", k, want)
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, err
-		}
-	}
-	end := dec.InputOffset()
-	head := make([]byte, 0, end+1)
-	return append(append(head, body[:end]...), '}'), nil
-}
-
-// newVersion builds the stored form of a version.
-func (t *Tx) newVersion(op string, in store.Input, version int64, lu time.Time, deleted bool) (*store.Resource, error) {
+// newVersion builds the stored form of a version and, when the caller
+// handed its decoded tree (store.Input.Node) and the indexer takes trees,
+// the tree to index: in.Node with the id and meta that stamp wrote,
+// decoded alone from the head of the stored JSON (it shares the rest of
+// in.Node). A nil tree means the indexer decodes r.JSON.
+func (t *Tx) newVersion(op string, in store.Input, version int64, lu time.Time, deleted bool) (*store.Resource, *fhir.Node, error) {
 	r := &store.Resource{Institution: in.Institution, Type: in.Type, ID: in.ID, Version: version,
 		LastUpdated: lu.In(t.e.loc), Deleted: deleted}
-	if !deleted {
-		body, err := stamp(in.JSON, in.Type, in.ID, in.Institution, version, r.LastUpdated)
-		if err != nil {
-			return nil, t.e.wrap(op, &fhir.Error{Kind: fhir.KindInvalid, Msg: "invalid resource", Err: err})
-		}
-		r.JSON = body
+	if deleted {
+		return r, nil, nil
 	}
-	return r, nil
+	body, head, err := stamp(in.JSON, in.Type, in.ID, in.Institution, version, r.LastUpdated)
+	if err != nil {
+		return nil, nil, t.e.wrap(op, &fhir.Error{Kind: fhir.KindInvalid, Msg: "invalid resource", Err: err})
+	}
+	r.JSON = body
+	if in.Node == nil || in.Node.Type != r.Type {
+		return r, nil, nil
+	}
+	if _, ok := t.e.cfg.Indexer.(nodeIndexer); !ok {
+		return r, nil, nil
+	}
+	h, err := fhirjson.UnmarshalOptions{Lenient: true}.Unmarshal(append(body[:head:head], '}'))
+	if err != nil || h.Type != r.Type {
+		return r, nil, nil
+	}
+	n := *in.Node
+	n.Children = make([]*fhir.Node, 0, len(in.Node.Children)+len(h.Children))
+	n.Children = append(n.Children, h.Children...) // id, meta
+	for _, c := range in.Node.Children {
+		if c.Name != "id" && c.Name != "meta" {
+			n.Children = append(n.Children, c)
+		}
+	}
+	return r, &n, nil
 }
 
 // writeVersion writes r: the resources row (inserted when prev is nil, a
 // conflict if it exists; else updated), the resource_versions row, the index
 // rows, and the change for the outbox. node, when not nil, is r.JSON
-// decoded (indexNode), which the indexer takes instead of decoding r.JSON.
+// decoded (newVersion), which the indexer takes instead of decoding r.JSON.
 func (t *Tx) writeVersion(ctx context.Context, op string, r *store.Resource, what store.Op, prev *current, node *fhir.Node) error {
 	// The index rows of a version are computed by the transaction's index
 	// worker while this goroutine goes on writing, and written at the next
@@ -465,11 +429,11 @@ func (t *Tx) Update(ctx context.Context, in store.Input) (*store.Resource, bool,
 			return nil, false, t.e.wrap(op, kerr(fhir.KindPrecondition, store.ErrPrecondition,
 				"If-Match %d, current version %d", in.IfMatch, cur.version))
 		}
-		r, err := t.newVersion(op, in, cur.version+1, t.nextTime(cur.lu), false)
+		r, node, err := t.newVersion(op, in, cur.version+1, t.nextTime(cur.lu), false)
 		if err != nil {
 			return nil, false, err
 		}
-		if err := t.writeVersion(ctx, op, r, store.OpUpdate, cur, t.indexNode(in, r)); err != nil {
+		if err := t.writeVersion(ctx, op, r, store.OpUpdate, cur, node); err != nil {
 			return nil, false, err
 		}
 		return r, cur.deleted, nil
@@ -512,7 +476,7 @@ func (t *Tx) Delete(ctx context.Context, ref store.Ref, ifMatch int64) (*store.R
 			LastUpdated: t.e.fromMicros(cur.lu), Deleted: true}, nil
 	}
 	in := store.Input{Institution: ref.Institution, Type: ref.Type, ID: ref.ID}
-	r, err := t.newVersion(op, in, cur.version+1, t.nextTime(cur.lu), true)
+	r, _, err := t.newVersion(op, in, cur.version+1, t.nextTime(cur.lu), true)
 	if err != nil {
 		return nil, err
 	}

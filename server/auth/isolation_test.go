@@ -46,7 +46,8 @@ func TestInstitutionIsolation(t *testing.T) {
 	obAboutA := b.create("Observation", observation(pa, "c3")) // the second centre's record about the first's patient
 	pb2 := b.create("Patient", patient("B2", "王"))
 	ob2 := b.create("Observation", observation(pb2, "c1"))
-	b.must("PUT", "/fhir/Patient/"+pb, strings.Replace(patient("B1", "王"), `"resourceType":"Patient"`, `"resourceType":"Patient","id":"`+pb+`"`, 1), http.StatusOK)
+	// A changed body (an unchanged one would write no version 2).
+	b.must("PUT", "/fhir/Patient/"+pb, strings.Replace(patient("B1", "王"), `"resourceType":"Patient"`, `"resourceType":"Patient","id":"`+pb+`","active":true`, 1), http.StatusOK)
 	secret := []string{pb, ob, eb, obAboutA, pb2, ob2, "B1", "B2", "th-b"}
 
 	t.Run("owner in meta", func(t *testing.T) {

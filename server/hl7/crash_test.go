@@ -143,7 +143,7 @@ func TestCrashSafety(t *testing.T) {
 		srv.cmd.Wait()
 	}()
 	t0 := time.Now()
-	first := runLoad(ctx, srv.mllp, conns, perConn, patients, nil, 0, &acked)
+	first := runLoad(ctx, srv.mllp, conns, perConn, generated(patients), nil, 0, &acked)
 	<-killed
 	t.Logf("phase 1: %d messages acknowledged in %v before kill -9", len(first.acked), time.Since(t0).Round(time.Millisecond))
 	if len(first.acked) == 0 || len(first.acked) >= total {
@@ -163,7 +163,7 @@ func TestCrashSafety(t *testing.T) {
 	}()
 	// Re-send from the first unacknowledged message of each connection:
 	// the one in flight at the kill may have been committed already.
-	second := runLoad(ctx, srv.mllp, conns, perConn, patients, first.next, 0, &acked)
+	second := runLoad(ctx, srv.mllp, conns, perConn, generated(patients), first.next, 0, &acked)
 	all := append(first.acked, second.acked...)
 	if len(all) != total {
 		t.Fatalf("%d of %d messages acknowledged after the restart", len(all), total)

@@ -77,6 +77,89 @@ func testIndex(t *testing.T, s store.Store) {
 	}
 }
 
+// testSearchInTx: searches inside a transaction see its own writes of
+// the searched type, of other types through a chain, and a version
+// updated while its index rows were still pending; after the commit the
+// index holds the same.
+func testSearchInTx(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tx := must[store.Tx](t)(s.Begin(ctx))
+	defer tx.Rollback(ctx)
+	se, ok := tx.(store.Searcher)
+	if !ok {
+		t.Skip("the store cannot search inside a transaction")
+	}
+	ident := func(v string) store.Filter {
+		return store.Filter{Param: "identifier", Type: store.ParamToken, Values: []store.FilterValue{{Code: v}}}
+	}
+	code := func(c string) store.Filter {
+		return store.Filter{Param: "code", Type: store.ParamToken, Values: []store.FilterValue{{System: "http://loinc.org", Code: c}}}
+	}
+	obs := func(c, patient string) []byte {
+		return fmt.Appendf(nil, `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":%q}]},"subject":{"reference":"Patient/%s"}}`, c, patient)
+	}
+	create := func(typ string, body []byte) string {
+		t.Helper()
+		r, err := tx.Create(ctx, in("h1", typ, "", body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.ID
+	}
+	p := create("Patient", Patient("王", "intx-p"))
+	o1 := create("Observation", obs("8867-4", p))
+	check := func(name string, se store.Searcher, q store.SearchQuery, want ...string) {
+		t.Helper()
+		got := searchIDsCtx(t, ctx, se, q)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+	}
+	check("patient by identifier, an Observation pending", se, store.SearchQuery{Type: "Patient", Filters: []store.Filter{ident("intx-p")}}, p)
+	o2 := create("Observation", obs("8867-4", p))
+	check("observations by code", se, store.SearchQuery{Type: "Observation", Filters: []store.Filter{code("8867-4")}}, o1, o2)
+	// o3 is written, a Patient searched (o3's rows stay pending), then o3
+	// changes: its old code must not be found.
+	o3 := create("Observation", obs("8310-5", p))
+	q := create("Patient", Patient("李", "intx-q"))
+	check("second patient", se, store.SearchQuery{Type: "Patient", Filters: []store.Filter{ident("intx-q")}}, q)
+	if _, _, err := tx.Update(ctx, in("h1", "Observation", o3, obs("8867-4", q))); err != nil {
+		t.Fatal(err)
+	}
+	chain := func(v string) store.SearchQuery {
+		return store.SearchQuery{Type: "Observation", Filters: []store.Filter{{Param: "subject", Type: store.ParamReference,
+			Chain: &store.SearchQuery{Type: "Patient", Filters: []store.Filter{ident(v)}}}}}
+	}
+	has := func(c string) store.SearchQuery {
+		return store.SearchQuery{Type: "Patient", Filters: []store.Filter{{
+			Has: &store.Has{Type: "Observation", Param: "subject", Filters: []store.Filter{code(c)}}}}}
+	}
+	// A chain and a reverse chain read rows of another type than the
+	// searched one, written just before and still pending.
+	r := create("Patient", Patient("张", "intx-r"))
+	o4 := create("Observation", obs("8867-4", r))
+	check("chain to a pending patient", se, chain("intx-r"), o4)
+	o5 := create("Observation", obs("1234-5", p))
+	check("has: a pending observation", se, has("1234-5"), p)
+	final := func(se store.Searcher) {
+		t.Helper()
+		check("old code of the updated observation", se, store.SearchQuery{Type: "Observation", Filters: []store.Filter{code("8310-5")}})
+		check("observations by code, after the update", se, store.SearchQuery{Type: "Observation", Filters: []store.Filter{code("8867-4")}}, o1, o2, o3, o4)
+		check("chain to the second patient", se, chain("intx-q"), o3)
+		check("has: patients with an observation of code", se, has("8867-4"), p, q, r)
+		check("has: the other code", se, has("1234-5"), p)
+		check("observation by id", se, store.SearchQuery{Type: "Observation", Filters: []store.Filter{{Param: "_id",
+			Values: []store.FilterValue{{Code: o5}}}}}, o5)
+	}
+	final(se)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	final(s.(store.Searcher))
+}
+
 func testSearch(t *testing.T, s store.Store) {
 	se, ok := s.(store.Searcher)
 	if !ok {

@@ -26,6 +26,7 @@ func Run(t *testing.T, open Open) {
 		{"CRUD", testCRUD},
 		{"Meta", testMeta},
 		{"IfMatch", testIfMatch},
+		{"UnchangedUpdate", testUnchangedUpdate},
 		{"CreateFresh", testCreateFresh},
 		{"Errors", testErrors},
 		{"History", testHistory},
@@ -38,6 +39,7 @@ func Run(t *testing.T, open Open) {
 		{"Migrations", testMigrations},
 		{"Index", testIndex},
 		{"Search", testSearch},
+		{"SearchInTx", testSearchInTx},
 		{"SearchPlans", testSearchPlans},
 		{"Context", testContext},
 		{"Queue", testQueue},
@@ -244,7 +246,7 @@ func testIfMatch(t *testing.T, s store.Store) {
 		{"unconditional", 0, true},
 	}
 	for _, tc := range tests {
-		u := in("h1", "Patient", r.ID, Patient("王", "1"))
+		u := in("h1", "Patient", r.ID, Patient("王", tc.name)) // new content: an unchanged one writes no version
 		u.IfMatch = tc.ifMatch
 		_, _, err := s.Update(ctx, u)
 		if tc.ok && err != nil {
@@ -257,6 +259,94 @@ func testIfMatch(t *testing.T, s store.Store) {
 	_, err := s.Delete(ctx, r.Ref(), 1)
 	mustKind(t, err, fhir.KindPrecondition, store.ErrPrecondition)
 	res(t)(s.Delete(ctx, r.Ref(), 3))
+}
+
+// testUnchangedUpdate: an update whose content is byte for byte the
+// current version's (ignoring the versionId and lastUpdated the store
+// stamps) writes nothing and answers the current version; any change,
+// even of member order or of a tag, writes a version; deletion, If-Match
+// and transactions keep their meaning.
+func testUnchangedUpdate(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	changesAfter := func(after int64) []store.Change {
+		t.Helper()
+		return must[[]store.Change](t)(s.Changes(ctx, after, 1000))
+	}
+	lastSeq := func() int64 {
+		t.Helper()
+		var seq int64
+		for {
+			ch := changesAfter(seq)
+			if len(ch) == 0 {
+				return seq
+			}
+			seq = ch[len(ch)-1].Seq
+		}
+	}
+	body := Patient("王", "noop-1")
+	r1 := res(t)(s.Create(ctx, in("h1", "Patient", "", body)))
+	seq := lastSeq()
+	update := func(b []byte, ifMatch int64) (*store.Resource, bool) {
+		t.Helper()
+		u := in("h1", "Patient", r1.ID, b)
+		u.IfMatch = ifMatch
+		r, created, err := s.Update(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, created
+	}
+
+	r, created := update(body, 0)
+	if r.Version != 1 || created || !r.LastUpdated.Equal(r1.LastUpdated) || string(r.JSON) != string(r1.JSON) {
+		t.Fatalf("unchanged update: version %d, created %v, lastUpdated %v (was %v), JSON %s", r.Version, created,
+			r.LastUpdated, r1.LastUpdated, r.JSON)
+	}
+	// The meta a client echoes from a read (versionId, lastUpdated) is the
+	// store's to set: still unchanged.
+	echoed := []byte(strings.Replace(string(body), `{"resourceType":"Patient",`,
+		`{"resourceType":"Patient","meta":{"versionId":"9","lastUpdated":"2020-01-01T00:00:00Z"},`, 1))
+	if r, _ := update(echoed, 1); r.Version != 1 {
+		t.Fatalf("update echoing meta: version %d, want 1", r.Version)
+	}
+	tx := must[store.Tx](t)(s.Begin(ctx))
+	if r, _, err := tx.Update(ctx, in("h1", "Patient", r1.ID, body)); err != nil || r.Version != 1 {
+		t.Fatalf("unchanged update in a transaction: %v, %v", r, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := changesAfter(seq); len(got) != 0 {
+		t.Fatalf("unchanged updates left changes in the outbox: %+v", got)
+	}
+	if _, err := s.VRead(ctx, r1.Ref(), 2); fhir.KindOf(err) != fhir.KindNotFound {
+		t.Fatalf("version 2 after unchanged updates: %v, want not found", err)
+	}
+	u := in("h1", "Patient", r1.ID, body)
+	u.IfMatch = 2
+	_, _, err := s.Update(ctx, u)
+	mustKind(t, err, fhir.KindPrecondition, store.ErrPrecondition)
+
+	// Changes: member order, a tag, then back to the first content.
+	reordered := Patient("王", "noop-1")
+	reordered = []byte(strings.Replace(string(reordered), `"gender":"male","birthDate":"1980-05-17"`,
+		`"birthDate":"1980-05-17","gender":"male"`, 1))
+	tagged := []byte(strings.Replace(string(body), `{"resourceType":"Patient",`,
+		`{"resourceType":"Patient","meta":{"tag":[{"system":"urn:t","code":"x"}]},`, 1))
+	for i, b := range [][]byte{reordered, tagged, body} {
+		if r, _ := update(b, 0); r.Version != int64(i+2) {
+			t.Fatalf("changed update %d: version %d, want %d", i, r.Version, i+2)
+		}
+	}
+	if got := changesAfter(seq); len(got) != 3 {
+		t.Fatalf("%d changes after three changed updates, want 3", len(got))
+	}
+	// After a deletion the same content is a new version (the resource
+	// comes back).
+	res(t)(s.Delete(ctx, r1.Ref(), 0))
+	if r, created := update(body, 0); r.Version != 6 || !created {
+		t.Fatalf("update after delete: version %d, created %v; want 6, true", r.Version, created)
+	}
 }
 
 func testErrors(t *testing.T, s store.Store) {
@@ -478,8 +568,8 @@ func testConditionalCreateConcurrent(t *testing.T, s store.Store) {
 	}
 }
 
-// testUpdateAsCreateConcurrent: concurrent PUTs of a new client id make one
-// resource with one version per PUT.
+// testUpdateAsCreateConcurrent: concurrent PUTs of a new client id (each
+// with other content) make one resource with one version per PUT.
 func testUpdateAsCreateConcurrent(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	const n = 20
@@ -488,7 +578,7 @@ func testUpdateAsCreateConcurrent(t *testing.T, s store.Store) {
 	created := make([]bool, n)
 	for i := range n {
 		wg.Go(func() {
-			_, created[i], errs[i] = s.Update(ctx, in("h1", "Patient", "put-1", Patient("王", "1")))
+			_, created[i], errs[i] = s.Update(ctx, in("h1", "Patient", "put-1", Patient("王", fmt.Sprint(i))))
 		})
 	}
 	wg.Wait()
@@ -634,7 +724,7 @@ func testOutboxOrder(t *testing.T, s store.Store) {
 				var err error
 				switch {
 				case i == 0:
-					r, err = s.Create(ctx, in(fmt.Sprintf("h%d", w%3), "Patient", "", Patient("W", fmt.Sprint(w))))
+					r, err = s.Create(ctx, in(fmt.Sprintf("h%d", w%3), "Patient", "", Patient("W", fmt.Sprintf("w%d", w))))
 				case i%10 == 5: // a small transaction now and then
 					var tx store.Tx
 					if tx, err = s.Begin(ctx); err == nil {

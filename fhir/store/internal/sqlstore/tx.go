@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -429,6 +430,15 @@ func (t *Tx) Update(ctx context.Context, in store.Input) (*store.Resource, bool,
 			return nil, false, t.e.wrap(op, kerr(fhir.KindPrecondition, store.ErrPrecondition,
 				"If-Match %d, current version %d", in.IfMatch, cur.version))
 		}
+		if !cur.deleted {
+			r, err := t.unchanged(ctx, in, cur)
+			if err != nil {
+				return nil, false, t.e.wrap(op, err)
+			}
+			if r != nil {
+				return r, false, nil
+			}
+		}
 		r, node, err := t.newVersion(op, in, cur.version+1, t.nextTime(cur.lu), false)
 		if err != nil {
 			return nil, false, err
@@ -439,6 +449,37 @@ func (t *Tx) Update(ctx context.Context, in store.Input) (*store.Resource, bool,
 		return r, cur.deleted, nil
 	}
 }
+
+// unchanged returns the current version of in's resource when in would
+// store exactly its bytes (in stamped with the current versionId and
+// lastUpdated equals the stored body), and nil otherwise. Such an update
+// writes nothing: no version, no index rows, no change in the outbox (a
+// feed that repeats a patient's demographics in every message does not
+// grow its history or notify subscribers); the caller gets the current
+// version, as the store's answer to a no-op update. The comparison is of
+// bytes, so content that differs only in formatting or member order is
+// still written as a new version.
+func (t *Tx) unchanged(ctx context.Context, in store.Input, cur *current) (*store.Resource, error) {
+	lu := t.e.fromMicros(cur.lu)
+	body, _, err := stamp(in.JSON, in.Type, in.ID, in.Institution, cur.version, lu)
+	if err != nil {
+		return nil, nil // newVersion reports it
+	}
+	var stored []byte
+	if err := t.c.QueryRow(ctx, selectBodySQL, in.Institution, in.Type, in.ID, cur.version).Scan(&stored); err != nil {
+		if t.e.d.IsNoRows(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if !bytes.Equal(body, stored) {
+		return nil, nil
+	}
+	return &store.Resource{Institution: in.Institution, Type: in.Type, ID: in.ID, Version: cur.version,
+		LastUpdated: lu, JSON: stored}, nil
+}
+
+const selectBodySQL = `SELECT body FROM resource_versions WHERE institution = $1 AND type = $2 AND id = $3 AND version = $4`
 
 // Delete implements store.Writer.
 func (t *Tx) Delete(ctx context.Context, ref store.Ref, ifMatch int64) (*store.Resource, error) {

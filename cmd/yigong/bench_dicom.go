@@ -49,8 +49,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	w := newWorkload(raw, *n, *slices, *stow)
+	sliceKiB := 0
+	if len(w.slices) > 0 {
+		sliceKiB = len(w.slices[0].Data) >> 10
+	}
 	fmt.Fprintf(stderr, "bench: %d CT instances (%d KiB), %d slices (%d KiB), %d STOW-RS instances\n",
-		*n, len(w.ct[0].Data)>>10, len(w.slices), len(w.slices[0].Data)>>10, *stow)
+		*n, len(w.ct[0].Data)>>10, len(w.slices), sliceKiB, *stow)
 	targets := []func(ctx context.Context, dir string) (*target, error){func(ctx context.Context, dir string) (*target, error) {
 		return startYigong(ctx, dir, *serverProfile)
 	}}
@@ -358,6 +362,9 @@ func (w *workload) run(ctx context.Context, t *target, log io.Writer) (*result, 
 		for i := a; i < len(w.slices); i += 4 {
 			part = append(part, w.slices[i])
 			total += int64(len(w.slices[i].Data))
+		}
+		if len(part) == 0 {
+			continue // fewer than four slices (or none): fewer associations
 		}
 		wg.Add(1)
 		go func() { defer wg.Done(); errs[a] = store(ctx, t, part) }()

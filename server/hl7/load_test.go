@@ -49,8 +49,9 @@ func generated(patients int) loadGen {
 // types are mapped (42 of the 76 real messages, ADT to VXU, 0.6–8.6 kB) and
 // returns a generator that sends them in turn, each copy made a new message of a new patient: MSH-3 names the
 // connection's sender, MSH-10 is unique, and the first component of every
-// identifier that a mapping matches on (PID-2/3/4, MRG-1/2, PV1-19, ORC-2/3,
-// OBR-2/3, SCH-1/2, TXA-12) gets a suffix of the connection and the round.
+// identifier that a mapping matches on (PID-2/3/4, MRG-1/2, PV1-19/50,
+// ORC-2/3, OBR-2/3, OBX-21, DG1-20, NK1-33, SPM-2, SCH-1/2, TXA-12) gets a
+// suffix of the connection and the round.
 func corpusMix(t testing.TB) loadGen {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(corpus.Path(t, "hl7v2", "messages"), "*.hl7"))
@@ -81,7 +82,8 @@ func corpusMix(t testing.TB) loadGen {
 		}
 		msgs = append(msgs, strings.Split(text, "\r"))
 	}
-	ids := map[string][]int{"PID": {2, 3, 4}, "MRG": {1, 2}, "PV1": {19}, "ORC": {2, 3}, "OBR": {2, 3}, "SCH": {1, 2}, "TXA": {12}}
+	ids := map[string][]int{"PID": {2, 3, 4}, "MRG": {1, 2}, "PV1": {19, 50}, "ORC": {2, 3}, "OBR": {2, 3}, "OBX": {21},
+		"DG1": {20}, "NK1": {33}, "SPM": {2}, "SCH": {1, 2}, "TXA": {12}}
 	return func(c, i int) (string, []byte) {
 		segs := msgs[i%len(msgs)]
 		tag := fmt.Sprintf("-%d-%d", c, i/len(msgs))
@@ -101,8 +103,12 @@ func corpusMix(t testing.TB) loadGen {
 				}
 				reps := strings.Split(f[n], "~")
 				for r, rep := range reps {
-					if first, _, _ := strings.Cut(rep, "^"); first != "" {
-						reps[r] = first + tag + strings.TrimPrefix(rep, first)
+					// the first subcomponent of the first component: CX.1, EI.1, EIP.1.1
+					if end := strings.IndexAny(rep, "^&"); end != 0 && rep != "" {
+						if end < 0 {
+							end = len(rep)
+						}
+						reps[r] = rep[:end] + tag + rep[end:]
 					}
 				}
 				f[n] = strings.Join(reps, "~")

@@ -398,6 +398,12 @@ func (t *Tx) Update(ctx context.Context, in store.Input) (*store.Resource, bool,
 		return nil, false, err
 	}
 	ref := store.Ref{Institution: in.Institution, Type: in.Type, ID: in.ID}
+	if r, err := t.unchanged(ctx, in); err != nil || r != nil {
+		if err != nil {
+			return nil, false, t.e.wrap(op, err)
+		}
+		return r, false, nil
+	}
 	for attempt := 0; ; attempt++ {
 		cur, other, err := t.currentAndOwner(ctx, ref)
 		if err != nil {
@@ -430,15 +436,6 @@ func (t *Tx) Update(ctx context.Context, in store.Input) (*store.Resource, bool,
 			return nil, false, t.e.wrap(op, kerr(fhir.KindPrecondition, store.ErrPrecondition,
 				"If-Match %d, current version %d", in.IfMatch, cur.version))
 		}
-		if !cur.deleted {
-			r, err := t.unchanged(ctx, in, cur)
-			if err != nil {
-				return nil, false, t.e.wrap(op, err)
-			}
-			if r != nil {
-				return r, false, nil
-			}
-		}
 		r, node, err := t.newVersion(op, in, cur.version+1, t.nextTime(cur.lu), false)
 		if err != nil {
 			return nil, false, err
@@ -459,27 +456,37 @@ func (t *Tx) Update(ctx context.Context, in store.Input) (*store.Resource, bool,
 // version, as the store's answer to a no-op update. The comparison is of
 // bytes, so content that differs only in formatting or member order is
 // still written as a new version.
-func (t *Tx) unchanged(ctx context.Context, in store.Input, cur *current) (*store.Resource, error) {
-	lu := t.e.fromMicros(cur.lu)
-	body, _, err := stamp(in.JSON, in.Type, in.ID, in.Institution, cur.version, lu)
-	if err != nil {
-		return nil, nil // newVersion reports it
-	}
+//
+// It reads without a row lock, before the update proper locks the row (on
+// PostgreSQL, FOR UPDATE until the commit): the Organizations, Locations
+// and Practitioners that every message of a feed names again are not
+// serialised between concurrent transactions when nothing changes. A
+// concurrent change committed after the read orders this no-op before it.
+func (t *Tx) unchanged(ctx context.Context, in store.Input) (*store.Resource, error) {
+	var version, micros int64
 	var stored []byte
-	if err := t.c.QueryRow(ctx, selectBodySQL, in.Institution, in.Type, in.ID, cur.version).Scan(&stored); err != nil {
-		if t.e.d.IsNoRows(err) {
-			return nil, nil
-		}
+	err := t.c.QueryRow(ctx, selectCurrentBodySQL, in.Institution, in.Type, in.ID).Scan(&version, &micros, &stored)
+	if t.e.d.IsNoRows(err) || err == nil && in.IfMatch > 0 && in.IfMatch != version {
+		return nil, nil // the update proper creates it or reports the precondition
+	}
+	if err != nil {
 		return nil, err
 	}
-	if !bytes.Equal(body, stored) {
-		return nil, nil
+	lu := t.e.fromMicros(micros)
+	body, _, err := stamp(in.JSON, in.Type, in.ID, in.Institution, version, lu)
+	if err != nil || !bytes.Equal(body, stored) {
+		return nil, nil // newVersion reports a stamp error
 	}
-	return &store.Resource{Institution: in.Institution, Type: in.Type, ID: in.ID, Version: cur.version,
+	return &store.Resource{Institution: in.Institution, Type: in.Type, ID: in.ID, Version: version,
 		LastUpdated: lu, JSON: stored}, nil
 }
 
-const selectBodySQL = `SELECT body FROM resource_versions WHERE institution = $1 AND type = $2 AND id = $3 AND version = $4`
+// selectCurrentBodySQL reads the current version of a resource that is not
+// deleted (an IN subquery on resources, as readSQL).
+const selectCurrentBodySQL = `SELECT v.version, v.last_updated, v.body FROM resource_versions v
+WHERE (v.institution, v.type, v.id, v.version) IN
+ (SELECT r.institution, r.type, r.id, r.version FROM resources r
+  WHERE r.institution = $1 AND r.type = $2 AND r.id = $3 AND r.deleted = FALSE)`
 
 // Delete implements store.Writer.
 func (t *Tx) Delete(ctx context.Context, ref store.Ref, ifMatch int64) (*store.Resource, error) {

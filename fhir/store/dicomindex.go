@@ -34,6 +34,12 @@ type DICOMInstance struct {
 	// BlobKey names the Part 10 file in the blob store; Size is its length.
 	BlobKey string
 	Size    int64
+	// Blob, when set, is the Part 10 file itself (BlobKey its key): it is
+	// kept as a pending blob (DICOMPendingBlob) in the same transaction as
+	// the row, whether or not the row is created, so that one commit makes
+	// both durable; the caller later writes it to the blob store and
+	// deletes it (DeleteDICOMPendingBlobs).
+	Blob []byte
 	// StudyHeader holds the patient and study attributes, SeriesHeader the
 	// series attributes, Header the instance's own (all but bulk data).
 	StudyHeader, SeriesHeader, Header []byte
@@ -68,6 +74,16 @@ type DICOMIndexTx interface {
 	// MarkDICOMStudySynced records that the study's FHIR ImagingStudy
 	// reflects its index up to change seq.
 	MarkDICOMStudySynced(ctx context.Context, institution, studyUID string, seq int64, imagingStudyID string) error
+	// DeleteDICOMPendingBlobs drops the pending blobs of keys (those
+	// absent are skipped): their files are durable in the blob store.
+	DeleteDICOMPendingBlobs(ctx context.Context, keys []string) error
+}
+
+// DICOMPendingBlob is a blob kept in the index until it is written to the
+// blob store (DICOMInstance.Blob).
+type DICOMPendingBlob struct {
+	Key  string
+	Data []byte
 }
 
 // DICOMLevel is a query/retrieve level.
@@ -143,6 +159,12 @@ type DICOMIndex interface {
 	// DICOMStudiesToSync returns up to limit studies whose ImagingStudy is
 	// behind their index (Seq > SyncedSeq), oldest change first.
 	DICOMStudiesToSync(ctx context.Context, limit int) ([]DICOMRecord, error)
+	// DICOMPendingBlob returns the pending blob key (DICOMInstance.Blob),
+	// ok false when none is pending under key.
+	DICOMPendingBlob(ctx context.Context, key string) (data []byte, ok bool, err error)
+	// DICOMPendingBlobs returns up to limit pending blobs whose keys sort
+	// after after, in key order: the blobs a crash left unwritten.
+	DICOMPendingBlobs(ctx context.Context, after string, limit int) ([]DICOMPendingBlob, error)
 	// DueDICOMRoutes returns up to limit routing entries due at now.
 	DueDICOMRoutes(ctx context.Context, now time.Time, limit int) ([]DICOMRoute, error)
 	// FinishDICOMRoute removes a sent entry (failed false) or records a

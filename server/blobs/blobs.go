@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -29,6 +28,36 @@ type Store struct {
 	bufs sync.Pool
 	// noDirect is set once the filesystem refused O_DIRECT.
 	noDirect atomic.Bool
+	// pending, when set, finds blobs kept elsewhere until they are
+	// written here (SetPending).
+	pending atomic.Pointer[PendingFunc]
+}
+
+// PendingFunc returns the content of a blob that is durable elsewhere (the
+// DICOM index keeps small instances' files in the transaction of their
+// rows) but not yet written to the store; ok false when it holds none.
+// Its owner writes the blob here (Put) before it forgets it.
+type PendingFunc func(ctx context.Context, key string) (data []byte, ok bool, err error)
+
+// SetPending makes Has, Open and ReadAll consult f for keys the folder
+// does not hold yet, so that a blob is readable from the moment it is
+// durable anywhere. nil removes it.
+func (s *Store) SetPending(f PendingFunc) {
+	if f == nil {
+		s.pending.Store(nil)
+		return
+	}
+	s.pending.Store(&f)
+}
+
+// SmallMax is the size from which blobs are written with direct I/O: the
+// DICOM service keeps smaller ones pending in its index (SetPending).
+const SmallMax = directMin
+
+// Key returns the key of content b.
+func Key(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 // Blobs of directMin bytes or more are staged with direct I/O (O_DIRECT)
@@ -415,7 +444,8 @@ func syncDir(dir string) error {
 }
 
 // Open returns a reader of the blob; the caller closes it. It also
-// implements io.ReaderAt and io.Seeker (an *os.File).
+// implements io.ReaderAt and io.Seeker (an *os.File). A pending blob
+// (SetPending) is written to the store first.
 func (s *Store) Open(ctx context.Context, key string) (*os.File, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("blobs: open %s: %w", key, err)
@@ -425,6 +455,19 @@ func (s *Store) Open(ctx context.Context, key string) (*os.File, error) {
 	}
 	f, err := os.Open(s.path(key))
 	if errors.Is(err, fs.ErrNotExist) {
+		var data []byte
+		data, err = s.findPending(ctx, key)
+		if err != nil {
+			return nil, fmt.Errorf("blobs: open %s: %w", key, err)
+		}
+		if data != nil {
+			if _, _, err := s.PutBytes(ctx, data); err != nil {
+				return nil, fmt.Errorf("blobs: open %s: %w", key, err)
+			}
+		}
+		f, err = os.Open(s.path(key))
+	}
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("blobs: open %s: %w", key, ErrNotFound)
 	}
 	if err != nil {
@@ -433,24 +476,69 @@ func (s *Store) Open(ctx context.Context, key string) (*os.File, error) {
 	return f, nil
 }
 
-// ReadAll returns the whole blob.
-func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
-	f, err := s.Open(ctx, key)
-	if err != nil {
-		return nil, err
+// findPending returns the pending content of key, nil if none is pending
+// (its owner may just have written it to the store and forgotten it: the
+// caller looks in the folder again).
+func (s *Store) findPending(ctx context.Context, key string) ([]byte, error) {
+	fp := s.pending.Load()
+	if fp == nil {
+		return nil, nil
 	}
-	defer f.Close()
-	b, err := io.ReadAll(f)
+	data, ok, err := (*fp)(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("pending: %w", err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	if Key(data) != key {
+		return nil, fmt.Errorf("pending content does not match its key")
+	}
+	return data, nil
+}
+
+// ReadAll returns the whole blob; a pending one (SetPending) is returned
+// as it is kept, without being written.
+func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("blobs: read %s: %w", key, err)
+	}
+	if !ValidKey(key) {
+		return nil, fmt.Errorf("blobs: read %q: %w", key, ErrNotFound)
+	}
+	b, err := os.ReadFile(s.path(key))
+	if errors.Is(err, fs.ErrNotExist) {
+		data, perr := s.findPending(ctx, key)
+		if perr != nil {
+			return nil, fmt.Errorf("blobs: read %s: %w", key, perr)
+		}
+		if data != nil {
+			return data, nil
+		}
+		b, err = os.ReadFile(s.path(key))
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("blobs: read %s: %w", key, ErrNotFound)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("blobs: read %s: %w", key, err)
 	}
 	return b, nil
 }
 
-// Has reports whether the store holds key.
+// Has reports whether the store holds key, written or pending
+// (SetPending). A failing pending lookup counts as not held.
 func (s *Store) Has(ctx context.Context, key string) bool {
 	if ctx.Err() != nil || !ValidKey(key) {
 		return false
+	}
+	if _, err := os.Stat(s.path(key)); err == nil {
+		return true
+	}
+	if fp := s.pending.Load(); fp != nil {
+		if _, ok, err := (*fp)(ctx, key); err == nil && ok {
+			return true
+		}
 	}
 	_, err := os.Stat(s.path(key))
 	return err == nil
@@ -480,8 +568,88 @@ func copyCtx(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
 	}
 }
 
-// keyOf is used by tests.
-func keyOf(b []byte) string {
-	h := sha256.Sum256(b)
-	return strings.ToLower(hex.EncodeToString(h[:]))
+// PutMany stores each of contents (small blobs; content already stored
+// is skipped) and returns once all are durable: the temporary files are
+// written, made durable together (one syncfs where the platform has it,
+// else an fsync each), renamed into place, and the renames made durable
+// together. It costs about two disk flushes for the whole batch rather
+// than two per blob. On error nothing is acknowledged; blobs already
+// renamed stay (content addressed, they are whole).
+func (s *Store) PutMany(ctx context.Context, contents [][]byte) error {
+	type put struct {
+		key, tmp string
+	}
+	var puts []put
+	defer func() {
+		for _, p := range puts {
+			if p.tmp != "" {
+				os.Remove(p.tmp)
+			}
+		}
+	}()
+	// Folders whose entries changed, or may still be changing: a blob
+	// found stored may have been renamed into place by a concurrent Put
+	// that has not yet synced its folder, so its folder is synced too.
+	dirs := map[string]bool{}
+	for _, c := range contents {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("blobs: put: %w", err)
+		}
+		key := Key(c)
+		if s.stored(key, int64(len(c))) {
+			dirs[filepath.Dir(s.path(key))] = true
+			continue
+		}
+		f, err := s.tempFile()
+		if err != nil {
+			return err
+		}
+		puts = append(puts, put{key: key, tmp: f.Name()})
+		_, werr := f.Write(c)
+		if !haveSyncFS && werr == nil {
+			werr = f.Sync()
+		}
+		if err := f.Close(); err != nil && werr == nil {
+			werr = err
+		}
+		if werr != nil {
+			return fmt.Errorf("blobs: put %s: %w", key, werr)
+		}
+	}
+	if haveSyncFS && len(puts) > 0 {
+		if err := syncFS(s.dir); err != nil {
+			return fmt.Errorf("blobs: put: sync: %w", err)
+		}
+	}
+	for i, p := range puts {
+		final := s.path(p.key)
+		dir := filepath.Dir(final)
+		created, err := mkdirs(s.dir, dir)
+		if err != nil {
+			return fmt.Errorf("blobs: put %s: %w", p.key, err)
+		}
+		if err := os.Rename(p.tmp, final); err != nil {
+			return fmt.Errorf("blobs: put %s: %w", p.key, err)
+		}
+		puts[i].tmp = ""
+		dirs[dir] = true
+		for _, d := range created {
+			dirs[d] = true
+		}
+	}
+	if len(dirs) == 0 {
+		return nil
+	}
+	if haveSyncFS {
+		if err := syncFS(s.dir); err != nil {
+			return fmt.Errorf("blobs: put: sync: %w", err)
+		}
+		return nil
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return fmt.Errorf("blobs: put: sync %s: %w", d, err)
+		}
+	}
+	return nil
 }

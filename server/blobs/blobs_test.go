@@ -33,7 +33,7 @@ func TestPutOpen(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if key != keyOf(content) || size != int64(len(content)) {
+			if key != Key(content) || size != int64(len(content)) {
 				t.Fatalf("key %s size %d", key, size)
 			}
 			f, err := s.Open(ctx, key)
@@ -70,7 +70,7 @@ func TestConcurrentSameContent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if !s.Has(context.Background(), keyOf([]byte("same"))) {
+	if !s.Has(context.Background(), Key([]byte("same"))) {
 		t.Fatal("missing")
 	}
 }
@@ -78,7 +78,7 @@ func TestConcurrentSameContent(t *testing.T) {
 func TestOpenMissing(t *testing.T) {
 	t.Parallel()
 	s, _ := Open(t.TempDir())
-	for _, key := range []string{keyOf([]byte("x")), "../etc/passwd", ""} {
+	for _, key := range []string{Key([]byte("x")), "../etc/passwd", ""} {
 		if _, err := s.Open(context.Background(), key); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Open(%q) = %v, want ErrNotFound", key, err)
 		}
@@ -138,7 +138,7 @@ func TestStageDiscard(t *testing.T) {
 			if err := p.Discard(); err != nil { // a second call does nothing
 				t.Fatal(err)
 			}
-			if got := s.Has(ctx, keyOf(content)); got != tc.wantHas {
+			if got := s.Has(ctx, Key(content)); got != tc.wantHas {
 				t.Fatalf("Has after Discard = %v, want %v", got, tc.wantHas)
 			}
 			if tmp, _ := os.ReadDir(filepath.Join(s.Dir(), "tmp")); len(tmp) != 0 {
@@ -178,7 +178,7 @@ func TestStageLarge(t *testing.T) {
 				if direct && directIO && s.noDirect.Load() {
 					t.Log("the filesystem refused O_DIRECT: written through the page cache")
 				}
-				if p.Key != keyOf(content) || p.Size != int64(n) {
+				if p.Key != Key(content) || p.Size != int64(n) {
 					t.Fatalf("key %s size %d", p.Key, p.Size)
 				}
 				if s.Has(ctx, p.Key) {
@@ -231,7 +231,7 @@ func TestStageLargeDiscard(t *testing.T) {
 	if err := p.Discard(); err != nil {
 		t.Fatal(err)
 	}
-	if s.Has(ctx, keyOf(content)) {
+	if s.Has(ctx, Key(content)) {
 		t.Fatal("a discarded blob is stored")
 	}
 	if tmp, _ := os.ReadDir(filepath.Join(s.Dir(), "tmp")); len(tmp) != 0 {

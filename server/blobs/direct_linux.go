@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // directIO reports whether this platform can write blobs with O_DIRECT.
@@ -47,3 +49,28 @@ func setDirect(f *os.File, on bool) error {
 	}
 	return nil
 }
+
+// syncFS makes every write to the filesystem holding dir durable (syncfs):
+// one journal commit and disk flush for a whole batch of files.
+func syncFS(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	rc, err := d.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	err = rc.Control(func(fd uintptr) {
+		serr = unix.Syncfs(int(fd))
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}
+
+// haveSyncFS reports whether syncFS is available.
+const haveSyncFS = true

@@ -14,3 +14,7 @@ var errNoDirect = errors.New("blobs: direct I/O is not supported on this platfor
 func openDirect(string) (*os.File, error) { return nil, errNoDirect }
 
 func setDirect(*os.File, bool) error { return errNoDirect }
+
+func syncFS(string) error { return nil }
+
+const haveSyncFS = false

@@ -33,6 +33,19 @@
 // few instances of a C-STORE group rarely share one (50 STOW-RS parts
 // share about 5).
 //
+// # Pending blobs
+//
+// A blob may be durable elsewhere before it is written here: the DICOM
+// service keeps a small C-STORE'd instance's Part 10 file in the index
+// transaction of its rows (one WAL flush for both) and writes it here
+// afterwards. SetPending gives the store a lookup for such blobs: Has,
+// ReadAll and Open of a key the folder lacks consult it (ReadAll returns
+// the pending bytes, Open writes them here first, since it returns a
+// file), and look in the folder once more after a miss, so that a blob
+// written and forgotten meanwhile is found. PutMany writes such a batch:
+// temporary files, one syncfs (fsync each elsewhere), renames, one syncfs:
+// about two disk flushes for the batch instead of two per blob.
+//
 // # Production
 //
 // The filesystem store is the default and suits one node. An S3-compatible

@@ -8,9 +8,14 @@
 //
 // A C-STORE (or STOW-RS part) is parsed up to what the index needs, written to
 // the blob store as a Part 10 file made of our meta group and the data set
-// bytes exactly as received (durable: fsync, rename, folder fsync), then its
-// index rows and any routing queue entries commit in one store transaction;
-// only then is Success returned. Index rows of concurrent C-STOREs and
+// bytes exactly as received (durable: fsync, rename, folder fsync), while
+// its index rows and any routing queue entries commit in one store
+// transaction; only once both are durable is Success returned. A C-STORE'd
+// instance under 128 KiB (blobs.SmallMax) instead carries its Part 10 file
+// into that transaction (a pending blob): the one commit makes file and rows
+// durable together, and a background mover writes the file to the blob
+// store afterwards and drops the pending copy; reads find it in either
+// place (mover.go). Index rows of concurrent C-STOREs and
 // STOW-RS requests are group-committed: what waits while one transaction
 // commits goes in the next, one WAL fsync for many instances. A STOW-RS
 // request's parts are prepared (parsed, checked, written to a temporary

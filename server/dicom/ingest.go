@@ -62,7 +62,9 @@ type Result struct {
 	Err error
 }
 
-// pending is an instance parsed, its blob staged, waiting for the commit.
+// pending is an instance parsed, its blob staged (blob) or carried in its
+// row (row.Blob, below blobs.SmallMax bytes: see mover.go), waiting for
+// the commit. A nil row means already held.
 type pending struct {
 	in     *Ingested
 	row    *store.DICOMInstance
@@ -79,7 +81,7 @@ func (s *Service) IngestBatch(ctx context.Context, source string, items []Item) 
 	if len(items) == 1 { // a C-STORE: prepared inline
 		b := &Batch{s: s, ctx: ctx, source: source}
 		s.noteIngest()
-		p, err := s.prepare(ctx, source, items[0].TransferSyntax, items[0].Data)
+		p, err := s.prepare(ctx, source, items[0].TransferSyntax, items[0].Data, true)
 		b.preps = []prepared{{p: p, err: err}}
 		if items[0].Release != nil {
 			items[0].Release()
@@ -133,7 +135,7 @@ func (b *Batch) Add(it Item) {
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
-		p, err := b.s.prepare(b.ctx, b.source, it.TransferSyntax, it.Data)
+		p, err := b.s.prepare(b.ctx, b.source, it.TransferSyntax, it.Data, false)
 		if it.Release != nil {
 			it.Release()
 		}
@@ -162,7 +164,7 @@ func (b *Batch) Wait() []Result {
 		switch {
 		case err != nil:
 			res[i].Err = err
-		case p.blob == nil: // already held
+		case p.row == nil: // already held
 			res[i].Ingested = p.in
 		default:
 			ps = append(ps, p)
@@ -184,6 +186,10 @@ func (b *Batch) Wait() []Result {
 	}
 	for _, p := range ps {
 		p.synced = make(chan error, 1)
+		if p.blob == nil { // carried by the commit
+			p.synced <- nil
+			continue
+		}
 		go func() { p.synced <- p.blob.Sync() }()
 	}
 	// The blobs' fsync, rename and folder fsync run alongside the index
@@ -206,6 +212,9 @@ func (b *Batch) Wait() []Result {
 			res[i].Ingested = p.in
 			routed = routed || len(p.routes) > 0
 		}
+	}
+	if err == nil {
+		s.queueMoves(ctx, ps)
 	}
 	if err == nil && s.opts.OnStored != nil {
 		for k, p := range ps {
@@ -236,16 +245,27 @@ func (p *pending) discard(ctx context.Context, s *Service) {
 // prepareWorkers bounds the items of one batch prepared at once.
 const prepareWorkers = 4
 
-func (s *Service) commit(ctx context.Context, ps []*pending) error {
+// beginIndex begins a store transaction that writes the DICOM index; the
+// caller rolls tx back unless it commits.
+func (s *Service) beginIndex(ctx context.Context) (store.Tx, store.DICOMIndexTx, error) {
 	tx, err := s.opts.Store.Begin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	itx, ok := tx.(store.DICOMIndexTx)
+	if !ok {
+		tx.Rollback(ctx)
+		return nil, nil, errors.New("the store's transactions keep no DICOM index")
+	}
+	return tx, itx, nil
+}
+
+func (s *Service) commit(ctx context.Context, ps []*pending) error {
+	tx, itx, err := s.beginIndex(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	itx, ok := tx.(store.DICOMIndexTx)
-	if !ok {
-		return errors.New("the store's transactions keep no DICOM index")
-	}
 	for _, p := range ps {
 		created, err := itx.PutDICOMInstance(ctx, p.row, p.routes)
 		if err != nil {
@@ -257,8 +277,10 @@ func (s *Service) commit(ctx context.Context, ps []*pending) error {
 }
 
 // prepare parses an instance, checks whether it is already held, builds
-// its index row and stages its blob. A nil blob means already held.
-func (s *Service) prepare(ctx context.Context, source string, ts uid.TransferSyntax, data []byte) (*pending, error) {
+// its index row and stages its blob; with inline, a blob under
+// blobs.SmallMax bytes goes in the row instead (mover.go). A nil row means
+// already held.
+func (s *Service) prepare(ctx context.Context, source string, ts uid.TransferSyntax, data []byte, inline bool) (*pending, error) {
 	ae := s.opts.ae(source)
 	opts := &part10.Options{PixelData: part10.DeferPixelData}
 	term := ""
@@ -326,9 +348,20 @@ func (s *Service) prepare(ctx context.Context, source string, ts uid.TransferSyn
 	case err != nil:
 		return nil, fmt.Errorf("dicom: ingest %s: %w", in.SOPInstanceUID, err)
 	}
-	blob, err := s.opts.Blobs.Stage(ctx, meta, data)
-	if err != nil {
-		return nil, fmt.Errorf("dicom: ingest %s: %w", in.SOPInstanceUID, err)
+	var blob *blobs.Pending
+	var carried []byte
+	var key string
+	size := int64(len(meta) + len(data))
+	if inline && size < blobs.SmallMax {
+		carried = make([]byte, 0, size)
+		carried = append(append(carried, meta...), data...)
+		key = blobs.Key(carried)
+	} else {
+		blob, err = s.opts.Blobs.Stage(ctx, meta, data)
+		if err != nil {
+			return nil, fmt.Errorf("dicom: ingest %s: %w", in.SOPInstanceUID, err)
+		}
+		key = blob.Key
 	}
 	num, _ := ds.Int(dicom.TagInstanceNumber)
 	row := &store.DICOMInstance{
@@ -344,8 +377,9 @@ func (s *Service) prepare(ctx context.Context, source string, ts uid.TransferSyn
 		StudyDate:         cleanDate(ds.Text(dicom.TagStudyDate)),
 		Modality:          ds.Text(dicom.TagModality),
 		InstanceNumber:    num,
-		BlobKey:           blob.Key,
-		Size:              blob.Size,
+		BlobKey:           key,
+		Size:              size,
+		Blob:              carried,
 		StudyHeader:       studyH,
 		SeriesHeader:      seriesH,
 		Header:            instH,

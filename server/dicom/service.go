@@ -71,6 +71,14 @@ type Service struct {
 	commits       chan *commitReq
 	committing    atomic.Bool
 	committerGone chan struct{}
+	// The mover of pending blobs (mover.go).
+	moves     chan moveItem
+	moving    atomic.Bool
+	moverGone chan struct{}
+	sweepKick chan struct{}
+	// holdMoves, when set (by tests), holds each batch of the mover until
+	// it is closed.
+	holdMoves chan struct{}
 	// lastIngest is when instances last arrived (unix ns): the
 	// ImagingStudy worker yields to ingest (fhirsync.go).
 	lastIngest atomic.Int64
@@ -105,7 +113,9 @@ func New(opts Options) (*Service, error) {
 	}
 	s := &Service{opts: opts, log: opts.Log, index: ix,
 		syncKick: make(chan struct{}, 1), routeKick: make(chan struct{}, 1), serveErr: make(chan error, 1),
-		commits: make(chan *commitReq), committerGone: make(chan struct{})}
+		commits: make(chan *commitReq), committerGone: make(chan struct{}),
+		moves: make(chan moveItem, moveQueue), moverGone: make(chan struct{}), sweepKick: make(chan struct{}, 1)}
+	opts.Blobs.SetPending(ix.DICOMPendingBlob)
 	s.srv = &dnet.Server{
 		AETitle:      opts.AETitle,
 		Store:        dnet.StoreHandlerFunc(s.handleStore),
@@ -128,13 +138,16 @@ func New(opts Options) (*Service, error) {
 }
 
 // Start binds the listener (when Addr is set) and starts the index group
-// committer and the ImagingStudy and routing workers.
+// committer, the mover of pending blobs (which first writes those a crash
+// left) and the ImagingStudy and routing workers.
 func (s *Service) Start(ctx context.Context) error {
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = cancel
 	s.committing.Store(true)
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.committer(wctx)
+	s.moving.Store(true)
+	go s.mover(wctx)
 	if s.opts.Addr != "" {
 		var lc net.ListenConfig
 		ln, err := lc.Listen(ctx, "tcp", s.opts.Addr)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -148,5 +149,130 @@ func RunDICOMIndex(t *testing.T, open Open) {
 	}
 	if r, _ := ix.DueDICOMRoutes(ctx, time.Now().Add(3*time.Hour), 10); len(r) != 0 {
 		t.Fatalf("sent route kept: %+v", r)
+	}
+
+	t.Run("pending blobs", func(t *testing.T) { runDICOMPendingBlobs(t, st, ix, base) })
+}
+
+// runDICOMPendingBlobs checks the blobs an instance carries into its
+// transaction (DICOMInstance.Blob): kept with the row, whether the row is
+// created or already there, kept once per key, gone with a rolled back
+// transaction, listed in key order from a cursor, deleted by key.
+func runDICOMPendingBlobs(t *testing.T, st store.Store, ix store.DICOMIndex, base store.DICOMInstance) {
+	ctx := context.Background()
+	put := func(in store.DICOMInstance, commit bool) bool {
+		t.Helper()
+		tx, err := st.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		created, err := tx.(store.DICOMIndexTx).PutDICOMInstance(ctx, &in, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if commit {
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return created
+	}
+	mk := func(sop, key string, blob []byte) store.DICOMInstance {
+		in := base
+		in.StudyUID, in.SeriesUID, in.SOPInstanceUID, in.BlobKey, in.Blob = "7.1", "7.1.1", sop, key, blob
+		in.Size = int64(len(blob))
+		return in
+	}
+	big := make([]byte, 40<<10) // several pages: overflow pages, TOAST
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	if !put(mk("7.1.1.1", "b1", big), true) {
+		t.Fatal("first instance not created")
+	}
+	put(mk("7.1.1.2", "a2", []byte("second")), true)
+	// The same key again (identical content from elsewhere): kept once.
+	put(mk("7.1.1.3", "a2", []byte("second")), true)
+	// A resend of a held instance, its row not created: the blob is still
+	// kept (the row may have lost its blob before).
+	if put(mk("7.1.1.2", "c3", []byte("third")), true) {
+		t.Fatal("resend created a row")
+	}
+	// Rolled back: neither row nor blob.
+	put(mk("7.1.1.9", "d9", []byte("rolled back")), false)
+	// No blob carried: nothing pending.
+	put(mk("7.1.1.4", "e4", nil), true)
+
+	get := []struct {
+		key  string
+		want []byte
+		ok   bool
+	}{
+		{"b1", big, true},
+		{"a2", []byte("second"), true},
+		{"c3", []byte("third"), true},
+		{"d9", nil, false},
+		{"e4", nil, false},
+		{"zz", nil, false},
+	}
+	for _, tc := range get {
+		t.Run("get "+tc.key, func(t *testing.T) {
+			got, ok, err := ix.DICOMPendingBlob(ctx, tc.key)
+			if err != nil || ok != tc.ok || string(got) != string(tc.want) {
+				t.Fatalf("DICOMPendingBlob(%q) = %d bytes, %v, %v; want %d bytes, %v", tc.key, len(got), ok, err, len(tc.want), tc.ok)
+			}
+		})
+	}
+	keys := func(after string, limit int) []string {
+		t.Helper()
+		bs, err := ix.DICOMPendingBlobs(ctx, after, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, b := range bs {
+			want, _, _ := ix.DICOMPendingBlob(ctx, b.Key)
+			if string(b.Data) != string(want) {
+				t.Fatalf("listed %s with other data", b.Key)
+			}
+			out = append(out, b.Key)
+		}
+		return out
+	}
+	list := []struct {
+		after string
+		limit int
+		want  string
+	}{
+		{"", 10, "a2 b1 c3"},
+		{"", 2, "a2 b1"},
+		{"b1", 10, "c3"},
+		{"c3", 10, ""},
+	}
+	for _, tc := range list {
+		if got := fmt.Sprint(keys(tc.after, tc.limit)); got != "["+tc.want+"]" {
+			t.Errorf("DICOMPendingBlobs(%q, %d) = %s, want [%s]", tc.after, tc.limit, got, tc.want)
+		}
+	}
+	tx, err := st.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.(store.DICOMIndexTx).DeleteDICOMPendingBlobs(ctx, []string{"a2", "b1", "absent"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(keys("", 10)); got != "[c3]" {
+		t.Errorf("after delete: %s, want [c3]", got)
+	}
+	if _, ok, _ := ix.DICOMPendingBlob(ctx, "b1"); ok {
+		t.Error("deleted blob still pending")
+	}
+	// The rows stay: the index still names the blob.
+	if k, _ := ix.DICOMInstanceBlob(ctx, base.Institution, "7.1.1.1"); k != "b1" {
+		t.Errorf("instance row after delete: blob %q", k)
 	}
 }

@@ -31,6 +31,11 @@ func (t *Tx) PutDICOMInstance(ctx context.Context, in *store.DICOMInstance, rout
 		received = t.e.now()
 	}
 	at := received.UnixMicro()
+	if in.Blob != nil {
+		if err := t.putPendingBlob(ctx, in, at); err != nil {
+			return false, t.e.wrap(op, err)
+		}
+	}
 	n, err := t.c.Exec(ctx, putDICOMInstanceSQL,
 		in.Institution, in.SOPInstanceUID, in.StudyUID, in.SeriesUID, in.SOPClassUID, in.TransferSyntax,
 		in.InstanceNumber, in.BlobKey, in.Size, nonNil(in.Header), in.BulkTags, in.Source, at)

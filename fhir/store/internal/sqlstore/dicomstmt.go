@@ -39,14 +39,15 @@ const (
 // transaction for every stored instance; an engine may prepare them once
 // on its writer connection, as it does HotStatements.
 func (e *Engine) DICOMHotStatements() []string {
-	return []string{putDICOMInstanceSQL, putDICOMSeriesSQL, putDICOMStudySQL, putDICOMRouteSQL}
+	return []string{putDICOMInstanceSQL, putDICOMSeriesSQL, putDICOMStudySQL, putDICOMRouteSQL,
+		putDICOMPendingBlobSQL, deleteDICOMPendingBlobSQL}
 }
 
 // DICOMReadStatements are the texts the DICOM index runs outside a
 // transaction for every stored instance (the duplicate check); an engine
 // may prepare them once on its reader connections.
 func (e *Engine) DICOMReadStatements() []string {
-	return []string{dicomInstanceBlobSQL}
+	return []string{dicomInstanceBlobSQL, dicomPendingBlobSQL}
 }
 
 // DICOMInstanceBlob implements store.DICOMIndex.

@@ -65,7 +65,7 @@ func BenchmarkCStore(b *testing.B) {
 
 // ctInstances returns n copies of CT_small (explicit VR little endian
 // data sets) with new SOP Instance UIDs under prefix, 100 per study.
-func ctInstances(b *testing.B, n int, prefix string) []dicomsvc.Item {
+func ctInstances(b testing.TB, n int, prefix string) []dicomsvc.Item {
 	raw, err := os.ReadFile(corpus.Path(b, "dicom", "CT_small.dcm"))
 	if err != nil {
 		b.Fatal(err)

@@ -4,106 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
+
+	"yigong/server/servertest"
 )
-
-// serveProc is a `yigong serve` child process.
-type serveProc struct {
-	cmd        *exec.Cmd
-	http, mllp string
-}
-
-var (
-	httpRE = regexp.MustCompile(`msg="http listening" addr=(\S+)`)
-	mllpRE = regexp.MustCompile(`msg="mllp listening" .*\baddr=(\S+)`)
-)
-
-// startServe runs bin serve on data with HTTP and MLLP on loopback port 0
-// and waits for the two "listening" log lines.
-func startServe(t *testing.T, ctx context.Context, bin, data string, extra ...string) *serveProc {
-	t.Helper()
-	args := append([]string{"serve", "--http", "127.0.0.1:0", "--data", data}, extra...)
-	// Keep other listeners (DICOM, when built in) off their fixed default
-	// ports, so that parallel test packages cannot collide.
-	cfg := filepath.Join(data, "test.yaml")
-	if os.WriteFile(cfg, []byte("dicom:\n  addr: \"\"\n"), 0o600) == nil &&
-		exec.CommandContext(ctx, bin, "check-config", cfg).Run() == nil {
-		args = append(args, "--config", cfg)
-	}
-	// The child's log goes to a file (read here for the listening
-	// addresses); when the test fails, its warnings and errors are
-	// printed, so that a failure in CI can be read.
-	logFile, err := os.CreateTemp(data, "serve-*.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		logFile.Close()
-		if t.Failed() {
-			printProblems(t, logFile.Name())
-		}
-	})
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), "YIGONG_MLLP_ADDR=127.0.0.1:0", "YIGONG_LOG_LEVEL=info", "YIGONG_SECURITY_MODE=dev")
-	cmd.Stderr = logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &serveProc{cmd: cmd}
-	deadline := time.Now().Add(time.Minute)
-	for p.http == "" || p.mllp == "" {
-		b, _ := os.ReadFile(logFile.Name())
-		if m := httpRE.FindSubmatch(b); m != nil {
-			p.http = string(m[1])
-		}
-		if m := mllpRE.FindSubmatch(b); m != nil {
-			p.mllp = string(m[1])
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("serve did not report its addresses within a minute")
-		}
-		time.Sleep(20 * time.Millisecond) // polling the log file
-	}
-	return p
-}
-
-// printProblems logs the WARN and ERROR lines of a child's log (the last
-// 40 of them).
-func printProblems(t *testing.T, path string) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Logf("server log: %v", err)
-		return
-	}
-	var problems []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") {
-			problems = append(problems, l)
-		}
-	}
-	t.Logf("%s: %d warnings and errors, the last ones:", filepath.Base(path), len(problems))
-	for _, l := range problems[max(0, len(problems)-40):] {
-		t.Log(l)
-	}
-	// A goroutine dump (after SIGQUIT): the stacks that pass through the
-	// hub's own packages, where a stall would show.
-	for _, g := range strings.Split(string(b), "\n\n") {
-		if strings.HasPrefix(g, "goroutine ") && strings.Contains(g, "yigong/") {
-			t.Log(g)
-		}
-	}
-}
 
 // TestCrashSafety builds yigong, drives ADT/ORU messages from several
 // connections into `yigong serve` (SQLite), kill -9s it mid-load, restarts
@@ -125,12 +33,9 @@ func TestCrashSafety(t *testing.T) {
 	total = perConn * conns
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	bin := filepath.Join(t.TempDir(), "yigong")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "yigong/cmd/yigong").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := servertest.Build(t, ctx)
 	data := t.TempDir()
-	srv := startServe(t, ctx, bin, data)
+	srv := servertest.StartProcess(t, ctx, bin, data, "http", "mllp")
 
 	var acked atomic.Int64
 	killed := make(chan struct{})
@@ -139,36 +44,26 @@ func TestCrashSafety(t *testing.T) {
 		for acked.Load() < int64(total/2) && ctx.Err() == nil {
 			time.Sleep(5 * time.Millisecond) // polling the counter
 		}
-		srv.cmd.Process.Signal(syscall.SIGKILL)
-		srv.cmd.Wait()
+		srv.Kill()
 	}()
 	t0 := time.Now()
-	first := runLoad(ctx, srv.mllp, conns, perConn, generated(patients), nil, 0, &acked)
+	first := runLoad(ctx, srv.Addr("mllp"), conns, perConn, generated(patients), nil, 0, &acked)
 	<-killed
 	t.Logf("phase 1: %d messages acknowledged in %v before kill -9", len(first.acked), time.Since(t0).Round(time.Millisecond))
 	if len(first.acked) == 0 || len(first.acked) >= total {
 		t.Fatalf("the kill did not land mid-load (%d of %d acknowledged)", len(first.acked), total)
 	}
 
-	srv = startServe(t, ctx, bin, data)
-	defer func() {
-		// On failure, SIGQUIT: the Go runtime writes every goroutine's
-		// stack to the log, and printProblems shows the hub's own.
-		sig := syscall.SIGTERM
-		if t.Failed() {
-			sig = syscall.SIGQUIT
-		}
-		srv.cmd.Process.Signal(sig)
-		srv.cmd.Wait()
-	}()
+	srv = servertest.StartProcess(t, ctx, bin, data, "http", "mllp")
+	defer srv.Stop(t)
 	// Re-send from the first unacknowledged message of each connection:
 	// the one in flight at the kill may have been committed already.
-	second := runLoad(ctx, srv.mllp, conns, perConn, generated(patients), first.next, 0, &acked)
+	second := runLoad(ctx, srv.Addr("mllp"), conns, perConn, generated(patients), first.next, 0, &acked)
 	all := append(first.acked, second.acked...)
 	if len(all) != total {
 		t.Fatalf("%d of %d messages acknowledged after the restart", len(all), total)
 	}
-	base := "http://" + srv.http
+	base := "http://" + srv.Addr("http")
 	st := waitDrained(t, base, int64(total), 3*time.Minute)
 	stored, _, processed, errored := st.totals()
 	var dups int64

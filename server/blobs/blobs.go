@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -28,6 +30,9 @@ type Store struct {
 	bufs sync.Pool
 	// noDirect is set once the filesystem refused O_DIRECT.
 	noDirect atomic.Bool
+	// syncFS: PutMany makes a batch durable with syncfs(2), which this
+	// kernel reports errors of; else with an fsync per file and folder.
+	syncFS bool
 	// pending, when set, finds blobs kept elsewhere until they are
 	// written here (SetPending).
 	pending atomic.Pointer[PendingFunc]
@@ -87,7 +92,27 @@ func Open(dir string) (*Store, error) {
 	for _, t := range tmps {
 		_ = os.Remove(t)
 	}
-	return &Store{dir: dir}, nil
+	return &Store{dir: dir, syncFS: syncFSReliable()}, nil
+}
+
+// kernelAtLeast reports whether a Linux release string ("6.1.0-28-amd64",
+// "4.19.90-2003.4.0.0036.oe1.aarch64") is major.minor or later; an
+// unreadable one is not.
+func kernelAtLeast(release string, major, minor int) bool {
+	parts := strings.SplitN(release, ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	maj, err1 := strconv.Atoi(parts[0])
+	digits := parts[1]
+	if i := strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+		digits = digits[:i]
+	}
+	mnr, err2 := strconv.Atoi(digits)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return maj > major || maj == major && mnr >= minor
 }
 
 // Dir returns the folder of the store.
@@ -570,7 +595,7 @@ func copyCtx(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
 
 // PutMany stores each of contents (small blobs; content already stored
 // is skipped) and returns once all are durable: the temporary files are
-// written, made durable together (one syncfs where the platform has it,
+// written, made durable together (one syncfs where the kernel reports its errors,
 // else an fsync each), renamed into place, and the renames made durable
 // together. It costs about two disk flushes for the whole batch rather
 // than two per blob. On error nothing is acknowledged; blobs already
@@ -606,7 +631,7 @@ func (s *Store) PutMany(ctx context.Context, contents [][]byte) error {
 		}
 		puts = append(puts, put{key: key, tmp: f.Name()})
 		_, werr := f.Write(c)
-		if !haveSyncFS && werr == nil {
+		if !s.syncFS && werr == nil {
 			werr = f.Sync()
 		}
 		if err := f.Close(); err != nil && werr == nil {
@@ -616,7 +641,7 @@ func (s *Store) PutMany(ctx context.Context, contents [][]byte) error {
 			return fmt.Errorf("blobs: put %s: %w", key, werr)
 		}
 	}
-	if haveSyncFS && len(puts) > 0 {
+	if s.syncFS && len(puts) > 0 {
 		if err := syncFS(s.dir); err != nil {
 			return fmt.Errorf("blobs: put: sync: %w", err)
 		}
@@ -640,7 +665,7 @@ func (s *Store) PutMany(ctx context.Context, contents [][]byte) error {
 	if len(dirs) == 0 {
 		return nil
 	}
-	if haveSyncFS {
+	if s.syncFS {
 		if err := syncFS(s.dir); err != nil {
 			return fmt.Errorf("blobs: put: sync: %w", err)
 		}

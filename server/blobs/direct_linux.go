@@ -72,5 +72,14 @@ func syncFS(dir string) error {
 	return serr
 }
 
-// haveSyncFS reports whether syncFS is available.
-const haveSyncFS = true
+// syncFSReliable reports whether syncfs(2) on this kernel reports the
+// writeback errors of the files it flushes (Linux 5.8 and later); before
+// that an I/O error during its writeback went unnoticed, so PutMany
+// fsyncs each file instead.
+func syncFSReliable() bool {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return false
+	}
+	return kernelAtLeast(unix.ByteSliceToString(u.Release[:]), 5, 8)
+}

@@ -17,4 +17,4 @@ func setDirect(*os.File, bool) error { return errNoDirect }
 
 func syncFS(string) error { return nil }
 
-const haveSyncFS = false
+func syncFSReliable() bool { return false }

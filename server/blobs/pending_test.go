@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -161,13 +162,22 @@ func TestPendingMovedMeanwhile(t *testing.T) {
 	f.Close()
 }
 
+// TestPutMany runs both ways of making a batch durable: syncfs (kernels
+// from 5.8) and an fsync per file and folder.
 func TestPutMany(t *testing.T) {
 	t.Parallel()
+	for _, syncfs := range []bool{true, false} {
+		t.Run(fmt.Sprintf("syncfs=%v", syncfs), func(t *testing.T) { testPutMany(t, syncfs) })
+	}
+}
+
+func testPutMany(t *testing.T, syncfs bool) {
 	ctx := context.Background()
 	s, err := Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.syncFS = syncfs && s.syncFS
 	before := []byte("already stored")
 	if _, _, err := s.PutBytes(ctx, before); err != nil {
 		t.Fatal(err)
@@ -203,5 +213,29 @@ func TestPutMany(t *testing.T) {
 	}
 	if tmp, _ := os.ReadDir(filepath.Join(s.Dir(), "tmp")); len(tmp) != 0 {
 		t.Fatalf("temporary files left after a failure: %d", len(tmp))
+	}
+}
+
+// TestKernelAtLeast: syncfs reports writeback errors from Linux 5.8; the
+// release strings of the kernels the hub meets decide which path PutMany
+// takes.
+func TestKernelAtLeast(t *testing.T) {
+	for _, tc := range []struct {
+		release string
+		want    bool
+	}{
+		{"6.1.0-28-amd64", true},
+		{"5.8.0", true},
+		{"5.10.0-60.18.0.50.oe2203.aarch64", true},
+		{"5.7.19", false},
+		{"4.19.90-2003.4.0.0036.oe1.aarch64", false},
+		{"5.8-rc1", true},
+		{"5", false},
+		{"", false},
+		{"x.y", false},
+	} {
+		if got := kernelAtLeast(tc.release, 5, 8); got != tc.want {
+			t.Errorf("kernelAtLeast(%q, 5, 8) = %v, want %v", tc.release, got, tc.want)
+		}
 	}
 }

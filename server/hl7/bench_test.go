@@ -24,7 +24,9 @@ import (
 //	YIGONG_BENCH_HL7=1 go test ./server/hl7 -run '^$' -bench MLLPThroughput -v
 //
 // YIGONG_BENCH_HL7=latency measures only the ACK latency while mapping,
-// three times; YIGONG_BENCH_HL7=corpus only the corpus mix's mapped rate.
+// three times; YIGONG_BENCH_HL7=corpus only the corpus mix's mapped rate,
+// on PostgreSQL with YIGONG_BENCH_HL7_STORE=postgres (YIGONG_TEST_POSTGRES)
+// and with YIGONG_BENCH_HL7_WORKERS inbox workers.
 func BenchmarkMLLPThroughput(b *testing.B) {
 	var t testing.TB = b
 	mode := os.Getenv("YIGONG_BENCH_HL7")
